@@ -1,0 +1,76 @@
+"""Refuse bad answers before anything is written, with one line naming the field.
+
+`problem(answers)` is importable, so tests can call it; the answers arrive as JSON data,
+never as Python source, so no project name can break or inject code.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+# Names the generated project already uses at its root, and import names of each
+# starter set's packages: a slug or venv folder with one of these names would clash.
+PROJECT_NAMES = {"scripts", "tests", "requirements.txt", "requirements-dev.txt",
+                 "requirements.lock", "requirements-dev.lock", "readme.md", "dockerfile",
+                 ".python-version", ".gitignore", ".dockerignore", ".git", ".env"}
+STARTER_IMPORTS = {
+    "none": set(),
+    "data-science": {"numpy", "pandas", "matplotlib"},
+    "machine-learning": {"numpy", "pandas", "sklearn", "scipy"},
+    "web-api": {"fastapi", "uvicorn", "starlette", "pydantic"},
+}
+DEV_IMPORTS = {"pytest", "uv"}
+OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes
+
+
+def problem(answers):
+    """The first thing wrong with the answers, as one line, or None."""
+    name = answers["project_name"]
+    if not name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return (f"project_name: {name!r} is not allowed: it must be one line of text"
+                " with something besides spaces")
+
+    slug = answers["project_slug"]
+    rule = "lowercase letters, digits and single underscores, starting with a letter"
+    if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", slug):
+        return (f"project_slug: {slug!r} is not allowed: use {rule}"
+                " (it is the folder, the import name and the image name)")
+    if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
+        return f"project_slug: {slug!r} is not allowed: it is a Python keyword"
+    if slug in sys.stdlib_module_names:
+        return f"project_slug: {slug!r} is not allowed: it would shadow the standard library module {slug}"
+    if slug in PROJECT_NAMES:
+        return f"project_slug: {slug!r} is not allowed: the project already has a {slug} file or folder"
+    starter = answers["starter_requirements"]
+    if slug in STARTER_IMPORTS.get(starter, set()) | DEV_IMPORTS:
+        return (f"project_slug: {slug!r} is not allowed with starter_requirements {starter!r}:"
+                f" it would shadow the {slug} package it installs")
+
+    version = answers["python_version"]
+    match = re.fullmatch(r"3\.(\d{1,2})", version)
+    if not match:
+        return f"python_version: {version!r} is not allowed: use MAJOR.MINOR, like 3.12"
+    if (3, int(match.group(1))) < OLDEST_PYTHON:
+        return (f"python_version: {version!r} is not allowed: use %d.%d or newer" % OLDEST_PYTHON
+                + " (older versions are past their end of life)")
+
+    venv = answers["venv_dir"]
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", venv) or venv in (".", ".."):
+        return (f"venv_dir: {venv!r} is not allowed: use a plain folder name at the project root,"
+                " like venv or .venv (letters, digits, '.', '_', '-'; no slashes or spaces)")
+    if venv.lower() in PROJECT_NAMES | {slug}:
+        return (f"venv_dir: {venv!r} is not allowed: the project already has a {venv} file or folder;"
+                " use venv or .venv")
+    return None
+
+
+def main(answers):
+    found = problem(answers)
+    if found:
+        print(f"error: {found}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main(json.loads(r"""{{ cookiecutter | tojson }}"""))

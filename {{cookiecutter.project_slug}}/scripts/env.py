@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""The project's one setup tool: makes, locks and checks the venv.
+
+    python3 scripts/env.py setup     create or repair the venv, install the locks into it
+    python3 scripts/env.py lock      rewrite the locks from requirements*.txt
+    python3 scripts/env.py check     compare the venv with the locks and .python-version
+
+(On Windows: `py scripts\\env.py setup`.) You edit requirements.txt and
+requirements-dev.txt; `lock` writes requirements.lock and requirements-dev.lock with
+exact pins and hashes for every platform; `setup` installs only from those locks.
+Standard library only, so it runs before any venv exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+VENV_DIR = {{ cookiecutter.venv_dir | tojson }}
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / VENV_DIR
+WINDOWS = os.name == "nt"
+RUNTIME_LOCK, DEV_LOCK = "requirements.lock", "requirements-dev.lock"
+# Each lock and the hand-kept files it is written from. The dev list starts with
+# `-r requirements.txt`, so the dev lock holds everything the local venv needs.
+LOCK_INPUTS = {
+    RUNTIME_LOCK: ["requirements.txt"],
+    DEV_LOCK: ["requirements.txt", "requirements-dev.txt"],
+}
+# Every venv brings these; they count only when a lock pins them.
+SEED_PACKAGES = {"pip", "setuptools", "wheel"}
+
+
+class EnvError(Exception):
+    """A problem the user can act on: printed as one line, exit status 1."""
+
+
+def say(message: str) -> None:
+    print(f"env.py: {message}", flush=True)
+
+
+class Step:
+    """Prints what is being done, then how long it took."""
+
+    def __init__(self, title: str):
+        self.title = title
+
+    def __enter__(self):
+        say(f"{self.title} ...")
+        self.start = time.perf_counter()
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            say(f"  done in {time.perf_counter() - self.start:.1f} s")
+
+
+def run(cmd: list, what: str) -> None:
+    """Runs a command in the project folder, its output going straight to the user."""
+    try:
+        code = subprocess.run([str(c) for c in cmd], cwd=ROOT).returncode
+    except OSError as error:
+        raise EnvError(f"{what}: cannot run {cmd[0]}: {error}") from None
+    if code != 0:
+        raise EnvError(f"{what} failed (exit status {code}): see the messages above")
+
+
+# ---- Python version -------------------------------------------------------------------
+
+
+def wanted_python() -> str:
+    path = ROOT / ".python-version"
+    try:
+        version = path.read_text().strip()
+    except OSError:
+        raise EnvError(".python-version is missing: write the MAJOR.MINOR version, like 3.12") from None
+    if not re.fullmatch(r"3\.\d+", version):
+        raise EnvError(f".python-version: {version!r} is not a MAJOR.MINOR version like 3.12")
+    return version
+
+
+def probe(python: str) -> str | None:
+    """Full version of an interpreter, or None if it does not run (pyenv shims may not)."""
+    try:
+        out = subprocess.run(
+            [python, "-I", "-c", "import platform; print(platform.python_version())"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def find_python(version: str) -> tuple[str, str]:
+    """An interpreter for `version`: this one, the Windows `py` launcher, or pythonX.Y on PATH."""
+    if "%d.%d" % sys.version_info[:2] == version:
+        return sys.executable, "%d.%d.%d" % sys.version_info[:3]
+    if WINDOWS and shutil.which("py"):
+        found = subprocess.run(
+            ["py", f"-{version}", "-c", "import sys; print(sys.executable)"],
+            capture_output=True, text=True,
+        )
+        if found.returncode == 0 and probe(found.stdout.strip()):
+            return found.stdout.strip(), probe(found.stdout.strip())
+    for name in (f"python{version}", "python3", "python"):
+        path = shutil.which(name)
+        full = probe(path) if path else None
+        if full and full.startswith(version + "."):
+            return path, full
+    raise EnvError(
+        f"no Python {version} found (looked for python{version} on PATH"
+        + (" and `py -{version}`" if WINDOWS else "")
+        + f"): install Python {version}, or put another version in .python-version and run"
+        " `python3 scripts/env.py lock`"
+    )
+
+
+# ---- the venv ---------------------------------------------------------------------
+
+
+def venv_python(venv: Path = VENV) -> Path:
+    return venv / ("Scripts/python.exe" if WINDOWS else "bin/python")
+
+
+def find_uv() -> list[str] | None:
+    """uv from the venv (the project's pinned one), from PATH, or from this Python."""
+    in_venv = VENV / ("Scripts/uv.exe" if WINDOWS else "bin/uv")
+    if in_venv.is_file():
+        return [str(in_venv)]
+    if shutil.which("uv"):
+        return [shutil.which("uv")]
+    if importlib.util.find_spec("uv"):
+        return [sys.executable, "-m", "uv"]
+    return None
+
+
+def ensure_venv(version: str, uv: list[str] | None) -> None:
+    python = venv_python()
+    if python.exists():
+        full = probe(str(python))
+        if full and full.startswith(version + "."):
+            say(f"{VENV_DIR}/ is there, with Python {full}")
+            return
+        if full:
+            raise EnvError(
+                f"{VENV_DIR}/ has Python {full} but .python-version says {version}:"
+                f" delete {VENV_DIR}/ and run `python3 scripts/env.py setup` again"
+            )
+    base, full = find_python(version)
+    if VENV.exists():
+        # Half-made or broken: the standard venv module fills in what is missing
+        # and leaves everything else in place.
+        with Step(f"repairing {VENV_DIR}/ with Python {full}"):
+            run([base, "-m", "venv", VENV], "repairing the venv")
+    elif uv:
+        with Step(f"creating {VENV_DIR}/ with Python {full} (uv)"):
+            run([*uv, "venv", "--seed", "--quiet", "--python", base, VENV], "creating the venv")
+    else:
+        with Step(f"creating {VENV_DIR}/ with Python {full}"):
+            run([base, "-m", "venv", VENV], "creating the venv")
+
+
+SNAPSHOT = """
+import json, os, platform, sys
+from importlib.metadata import distributions
+env = {
+    "python_version": "%d.%d" % sys.version_info[:2],
+    "python_full_version": platform.python_version(),
+    "implementation_name": sys.implementation.name,
+    "implementation_version": platform.python_version(),
+    "os_name": os.name,
+    "sys_platform": sys.platform,
+    "platform_system": platform.system(),
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_version": platform.version(),
+    "platform_python_implementation": platform.python_implementation(),
+}
+dists = {d.metadata["Name"]: d.version for d in distributions() if d.metadata["Name"]}
+print(json.dumps({"env": env, "dists": dists}))
+"""
+
+
+def snapshot(python: str) -> dict:
+    """The marker environment and the installed `name: version` of a venv's interpreter."""
+    out = subprocess.run([python, "-I", "-c", SNAPSHOT], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise EnvError(f"cannot run {python}: {out.stderr.strip()}")
+    data = json.loads(out.stdout)
+    data["dists"] = {normalize(n): v for n, v in data["dists"].items()}
+    return data
+
+
+# ---- locks ------------------------------------------------------------------------
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def inputs_digest(lock: str, version: str) -> str:
+    digest = hashlib.sha256(f"python {version}\n".encode())
+    for name in LOCK_INPUTS[lock]:
+        digest.update((ROOT / name).read_text().encode())  # read_text: same on CRLF checkouts
+    return digest.hexdigest()[:16]
+
+
+def lock_header(lock: str, version: str) -> str:
+    sources = " and ".join(LOCK_INPUTS[lock][-1:])
+    return (
+        f"# Written by `python3 scripts/env.py lock` from {sources}: do not edit.\n"
+        f"# Edit {sources} instead, then run `python3 scripts/env.py lock`.\n"
+        f"# Python {version}, every platform; inputs {inputs_digest(lock, version)}\n"
+    )
+
+
+def stale_locks(version: str) -> list[str]:
+    """Locks that are missing or were written from other inputs than today's."""
+    stale = []
+    for lock in LOCK_INPUTS:
+        path = ROOT / lock
+        header = path.read_text().split("\n", 3)[:3] if path.exists() else []
+        if f"inputs {inputs_digest(lock, version)}" not in "".join(header):
+            stale.append(lock)
+    return stale
+
+
+def resolver() -> list[str]:
+    """uv, which writes the locks; installed into the venv when nowhere else."""
+    uv = find_uv()
+    if uv:
+        return uv
+    if not venv_python().exists():
+        raise EnvError("uv, which writes the locks, is not installed: `pip install uv`, or run setup")
+    with Step(f"installing uv into {VENV_DIR}/ to write the locks"):
+        run([venv_python(), "-m", "pip", "install", "--quiet", "uv"], "installing uv")
+    return find_uv()
+
+
+def lock(version: str, upgrade: bool = False) -> None:
+    uv = resolver()
+    for lock_name, inputs in LOCK_INPUTS.items():
+        with Step(f"writing {lock_name} from {inputs[-1]}"):
+            cmd = [*uv, "pip", "compile", inputs[-1], "--output-file", lock_name,
+                   "--universal", "--generate-hashes", "--python-version", version,
+                   "--no-header", "--quiet"]
+            if lock_name == DEV_LOCK:
+                cmd += ["--constraint", RUNTIME_LOCK]  # shared packages keep the runtime pins
+            if upgrade:
+                cmd.append("--upgrade")
+            run(cmd, f"writing {lock_name}")
+            path = ROOT / lock_name
+            path.write_text(lock_header(lock_name, version) + path.read_text())
+
+
+def read_lock(path: Path) -> list[tuple[str, str, str]]:
+    """(name, version, marker) for each pin of a lock; the hashes are pip's and uv's job."""
+    try:
+        text = path.read_text()
+    except OSError:
+        raise EnvError(f"{path.name} is missing: run `python3 scripts/env.py lock`") from None
+    pins = []
+    for line in text.replace("\\\n", " ").splitlines():
+        line = line.split(" --hash")[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        requirement, _, marker = line.partition(";")
+        name, pinned, version = requirement.partition("==")
+        if not pinned:
+            raise EnvError(f"{path.name}: not an exact pin: {line}")
+        pins.append((normalize(name.split("[")[0].strip()), version.strip(), marker.strip()))
+    return pins
+
+
+# ---- environment markers (PEP 508), enough for what uv writes -------------------------
+
+MARKER_TOKEN = re.compile(
+    r"\s*(?:('[^']*'|\"[^\"]*\")|(===|==|!=|<=|>=|~=|<|>|\(|\)|not\s+in\b|in\b|and\b|or\b)"
+    r"|([A-Za-z_][A-Za-z0-9_.]*))"
+)
+VERSION_VARIABLES = {"python_version", "python_full_version", "implementation_version"}
+
+
+def release(version: str) -> list[int]:
+    return [int(part) for part in re.match(r"\d+(?:\.\d+)*", version).group().split(".")]
+
+
+def compare(left: str, op: str, right: str, as_version: bool) -> bool:
+    if op in ("in", "not in") or not as_version:
+        result = {"==": left == right, "!=": left != right, "in": left in right,
+                  "not in": left not in right, "<": left < right, "<=": left <= right,
+                  ">": left > right, ">=": left >= right, "===": left == right}
+        return result[re.sub(r"\s+", " ", op)]
+    a, b = release(left), release(right)
+    width = max(len(a), len(b))
+    a, b = a + [0] * (width - len(a)), b + [0] * (width - len(b))
+    if op == "~=":
+        return a >= b and a[: len(release(right)) - 1] == b[: len(release(right)) - 1]
+    return {"==": a == b, "===": a == b, "!=": a != b, "<": a < b,
+            "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def marker_holds(marker: str, env: dict) -> bool:
+    if not marker:
+        return True
+    tokens, pos = [], 0
+    while pos < len(marker.rstrip()):
+        match = MARKER_TOKEN.match(marker, pos)
+        if not match or match.end() == pos:
+            raise EnvError(f"cannot read the marker {marker!r}")
+        tokens.append(match.groups())
+        pos = match.end()
+    tokens.append((None, None, None))
+    position = 0
+
+    def take():
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def value():
+        string, op, name = take()
+        if string:
+            return string[1:-1], None
+        if name in env:
+            return env[name], name
+        raise EnvError(f"unknown marker variable {name or op!r} in {marker!r}")
+
+    def atom():
+        if tokens[position][1] == "(":
+            take()
+            result = either()
+            take()
+            return result
+        (left, lname), (_, op, _), (right, rname) = value(), take(), value()
+        return compare(left, op, right, bool({lname, rname} & VERSION_VARIABLES))
+
+    def both():
+        result = atom()
+        while tokens[position][1] == "and":
+            take()
+            result = atom() and result
+        return result
+
+    def either():
+        result = both()
+        while tokens[position][1] == "or":
+            take()
+            result = both() or result
+        return result
+
+    return either()
+
+
+def differences(lock_path: Path, version: str, state: dict) -> list[str]:
+    env, have = state["env"], state["dists"]
+    want = {name: pin for name, pin, marker in read_lock(lock_path) if marker_holds(marker, env)}
+    found = []
+    if env["python_version"] != version:
+        found.append(f"python: the venv has {env['python_full_version']}, .python-version says {version}")
+    for name in sorted(want.keys() | have.keys()):
+        if name not in have:
+            found.append(f"missing: {name}=={want[name]}")
+        elif name not in want:
+            if name not in SEED_PACKAGES:
+                found.append(f"extra: {name}=={have[name]} (not in {lock_path.name})")
+        elif want[name] != have[name]:
+            found.append(f"changed: {name} is {have[name]}, {lock_path.name} says {want[name]}")
+    return found
+
+
+# ---- commands ---------------------------------------------------------------------
+
+
+def setup(backend: str) -> None:
+    started = time.perf_counter()
+    version = wanted_python()
+    uv = find_uv() if backend != "pip" else None
+    if backend == "uv" and not uv:
+        raise EnvError("the uv backend was asked for, but uv is not installed (`pip install uv`)")
+    ensure_venv(version, uv)
+    stale = stale_locks(version)
+    if stale:
+        say(f"{' and '.join(stale)} missing or older than the requirements: locking first")
+        lock(version)
+    python = venv_python()
+    if uv:
+        with Step(f"installing {DEV_LOCK} into {VENV_DIR}/ (uv, hashes checked)"):
+            run([*uv, "pip", "sync", "--require-hashes", "--python", python, DEV_LOCK],
+                "installing the lock")
+        with Step("checking dependencies (uv pip check)"):
+            run([*uv, "pip", "check", "--python", python], "uv pip check")
+    else:
+        with Step(f"installing {DEV_LOCK} into {VENV_DIR}/ (pip, hashes checked)"):
+            run([python, "-m", "pip", "install", "--require-hashes", "-r", DEV_LOCK],
+                "installing the lock")
+        extra = [line.split()[1].split("==")[0] for line in
+                 differences(ROOT / DEV_LOCK, version, snapshot(str(python)))
+                 if line.startswith("extra:")]
+        if extra:
+            with Step(f"removing what the lock no longer lists: {', '.join(extra)}"):
+                run([python, "-m", "pip", "uninstall", "--yes", *extra], "removing packages")
+        with Step("checking dependencies (pip check)"):
+            run([python, "-m", "pip", "check"], "pip check")
+    activate = rf"{VENV_DIR}\Scripts\activate" if WINDOWS else f"source {VENV_DIR}/bin/activate"
+    say(f"ready in {time.perf_counter() - started:.1f} s. Activate the venv with: {activate}")
+
+
+def check(runtime: bool) -> int:
+    lock_path = ROOT / (RUNTIME_LOCK if runtime else DEV_LOCK)
+    if venv_python().exists():
+        python, where = str(venv_python()), f"{VENV_DIR}/"
+    elif sys.prefix != sys.base_prefix:  # no local venv, but running in one (the image)
+        python, where = sys.executable, sys.prefix
+    else:
+        print(f"env.py: no venv at {VENV_DIR}/: run `python3 scripts/env.py setup`", file=sys.stderr)
+        return 2
+    if not lock_path.exists():
+        print(f"env.py: {lock_path.name} is missing: run `python3 scripts/env.py lock`", file=sys.stderr)
+        return 2
+    state = snapshot(python)
+    found = differences(lock_path, wanted_python(), state)
+    if not found:
+        count = len(read_lock(lock_path))
+        say(f"in sync: {where} matches {lock_path.name} ({count} pins), Python {state['env']['python_full_version']}")
+        return 0
+    say(f"{where} differs from {lock_path.name} and .python-version:")
+    for line in found:
+        print(f"  {line}")
+    say("run `python3 scripts/env.py setup` to bring it back in line")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="env.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    setup_parser = commands.add_parser("setup", help="create or repair the venv from the locks")
+    setup_parser.add_argument(
+        "--backend", choices=["auto", "pip", "uv"], default=os.environ.get("ENV_PY_BACKEND", "auto"),
+        help="uv when it is installed (auto), or force one; also the ENV_PY_BACKEND variable",
+    )
+    lock_parser = commands.add_parser("lock", help="rewrite the locks from requirements*.txt")
+    lock_parser.add_argument("--upgrade", action="store_true", help="move pins to the newest allowed")
+    check_parser = commands.add_parser("check", help="compare the venv with the locks")
+    check_parser.add_argument("--runtime", action="store_true",
+                              help=f"compare with {RUNTIME_LOCK} (what the image installs)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "setup":
+            if args.backend not in ("auto", "pip", "uv"):
+                raise EnvError(f"ENV_PY_BACKEND: {args.backend!r} is not one of auto, pip, uv")
+            setup(args.backend)
+        elif args.command == "lock":
+            lock(wanted_python(), args.upgrade)
+        else:
+            return check(args.runtime)
+    except EnvError as error:
+        print(f"env.py: {args.command} stopped: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Smoke tests: the package imports and its entry point runs."""
+
+from {{ cookiecutter.project_slug }} import greeting
+from {{ cookiecutter.project_slug }}.__main__ import main
+
+
+def test_main_prints_the_greeting(capsys):
+    main()
+    assert capsys.readouterr().out.strip() == greeting()
+{%- if cookiecutter.starter_requirements == "web-api" %}
+
+
+def test_health_answers_ok():
+    from {{ cookiecutter.project_slug }}.app import health
+
+    assert health() == {"status": "ok"}
+{%- endif %}
