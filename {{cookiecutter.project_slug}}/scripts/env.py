@@ -64,13 +64,39 @@ class Step:
 
 
 def run(cmd: list, what: str) -> None:
-    """Runs a command in the project folder, its output going straight to the user."""
+    """Runs a command in the project folder; its output goes to the user as it comes.
+
+    Error output is read on the way, to explain the failures people meet most.
+    """
+    hint = ""
     try:
-        code = subprocess.run([str(c) for c in cmd], cwd=ROOT).returncode
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stderr=subprocess.PIPE,
+                                text=True, errors="replace")
     except OSError as error:
         raise EnvError(f"{what}: cannot run {cmd[0]}: {error}") from None
-    if code != 0:
-        raise EnvError(f"{what} failed (exit status {code}): see the messages above")
+    for line in proc.stderr:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+        for pattern, explanation in HINTS.items():
+            if pattern in line.lower():
+                hint = hint or explanation
+    if proc.wait() != 0:
+        raise EnvError(f"{what} failed (exit status {proc.returncode}): {hint or 'see the messages above'}")
+
+
+# What pip and uv say (lowercased) on the failures people meet most, and what it means.
+HINTS = {
+    "do not match the hashes": "a downloaded file does not match its hash in the lock"
+    " (was the lock edited by hand?): rewrite it with `python3 scripts/env.py lock`",
+    "hash mismatch": "a downloaded file does not match its hash in the lock"
+    " (was the lock edited by hand?): rewrite it with `python3 scripts/env.py lock`",
+    "no solution found": "the requirements cannot be resolved: check the names and bounds"
+    " in requirements*.txt",
+    "not found in the package registry": "a requirement does not exist on the package index:"
+    " check its name in requirements*.txt",
+    "connect": "the package index cannot be reached: check the network, then run the command again",
+    "network": "the package index cannot be reached: check the network, then run the command again",
+}
 
 
 # ---- Python version -------------------------------------------------------------------
@@ -142,30 +168,35 @@ def find_uv() -> list[str] | None:
     return None
 
 
+def has_pip(venv: Path) -> bool:
+    return any(venv.glob("lib/python*/site-packages/pip")) or (venv / "Lib/site-packages/pip").is_dir()
+
+
 def ensure_venv(version: str, uv: list[str] | None) -> None:
     python = venv_python()
     if python.exists():
         full = probe(str(python))
-        if full and full.startswith(version + "."):
-            say(f"{VENV_DIR}/ is there, with Python {full}")
-            return
-        if full:
+        if full and not full.startswith(version + "."):
             raise EnvError(
                 f"{VENV_DIR}/ has Python {full} but .python-version says {version}:"
                 f" delete {VENV_DIR}/ and run `python3 scripts/env.py setup` again"
             )
+        if full and has_pip(VENV):
+            say(f"{VENV_DIR}/ is there, with Python {full}")
+            return
     base, full = find_python(version)
-    if VENV.exists():
-        # Half-made or broken: the standard venv module fills in what is missing
-        # and leaves everything else in place.
-        with Step(f"repairing {VENV_DIR}/ with Python {full}"):
-            run([base, "-m", "venv", VENV], "repairing the venv")
-    elif uv:
-        with Step(f"creating {VENV_DIR}/ with Python {full} (uv)"):
-            run([*uv, "venv", "--seed", "--quiet", "--python", base, VENV], "creating the venv")
-    else:
-        with Step(f"creating {VENV_DIR}/ with Python {full}"):
-            run([base, "-m", "venv", VENV], "creating the venv")
+    if uv and not VENV.exists():
+        try:
+            with Step(f"creating {VENV_DIR}/ with Python {full} (uv)"):
+                run([*uv, "venv", "--seed", "--quiet", "--python", base, VENV], "creating the venv")
+            return
+        except EnvError as error:
+            say(f"{error}; the standard venv module takes over")
+    # The standard venv module also repairs: it fills in what is missing (pip included,
+    # from the copy bundled with Python, so offline too) and leaves everything else.
+    verb = "repairing" if VENV.exists() else "creating"
+    with Step(f"{verb} {VENV_DIR}/ with Python {full}"):
+        run([base, "-m", "venv", VENV], f"{verb} the venv")
 
 
 SNAPSHOT = """

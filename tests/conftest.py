@@ -1,0 +1,87 @@
+"""Shared helpers: bake once per option set, and run commands in a baked project.
+
+Every bake is real (cookiecutter through pytest-cookies, hooks included), and what it
+bakes is run for real: venvs, pip and uv installs, linters.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+HOST_PYTHON = "%d.%d" % sys.version_info[:2]
+# Variables that point into this test run's own environment: a command run in a baked
+# project must see none of them, or it could use our venv instead of its own.
+LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX",
+         "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST", "ENV_PY_BACKEND")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
+    own_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != own_bin)
+    env.update(extra)
+    return env
+
+
+class Baked:
+    """A baked project on disk, and a way to run commands in it."""
+
+    def __init__(self, result):
+        assert result.exception is None, result.exception
+        assert result.exit_code == 0
+        self.result = result
+        self.path: Path = result.project_path
+        self.context = result.context
+        self.venv = self.path / self.context["venv_dir"]
+        self.python = self.venv / "bin" / "python"
+
+    def run(self, *cmd, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+        """Runs `cmd` in the project with a clean environment; output is returned as text."""
+        done = subprocess.run([str(c) for c in cmd], cwd=self.path, env=clean_env(**(env or {})),
+                              capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{cmd} exited {done.returncode}\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def env_py(self, *args, check: bool = True, env: dict | None = None):
+        """`python3 scripts/env.py ...` as a teammate would run it."""
+        return self.run(sys.executable, "scripts/env.py", *args, check=check, env=env)
+
+    def freeze(self, python: Path | None = None) -> set[str]:
+        """The venv's `name==version` set, pip/setuptools/wheel left out (as pip freeze does)."""
+        out = self.run(python or self.python, "-m", "pip", "freeze", "--exclude-editable").stdout
+        return {normalize_line(line) for line in out.splitlines() if "==" in line}
+
+
+def normalize_line(line: str) -> str:
+    name, _, version = line.partition("==")
+    return f"{name.strip().lower().replace('_', '-')}=={version.strip()}"
+
+
+def bake(cookies, **context) -> Baked:
+    return Baked(cookies.bake(extra_context=context))
+
+
+@pytest.fixture(scope="session")
+def baked(cookies_session):
+    """baked(**answers): one bake per distinct set of answers, shared by a worker's tests."""
+    made: dict[tuple, Baked] = {}
+
+    def get(**context) -> Baked:
+        key = tuple(sorted(context.items()))
+        if key not in made:
+            made[key] = bake(cookies_session, **context)
+        return made[key]
+
+    return get
+
+
+def group(name: str):
+    """Keeps the tests of one bake on one xdist worker, so the bake is made once."""
+    return pytest.mark.xdist_group(name)
