@@ -81,7 +81,8 @@ def run(cmd: list, what: str) -> None:
             if pattern in line.lower():
                 hint = hint or explanation
     if proc.wait() != 0:
-        raise EnvError(f"{what} failed (exit status {proc.returncode}): {hint or 'see the messages above'}")
+        hint = hint or "see the messages above"
+        raise EnvError(f"{what} failed (exit status {proc.returncode}): {hint}")
 
 
 # What pip and uv say (lowercased) on the failures people meet most, and what it means.
@@ -107,7 +108,7 @@ def wanted_python() -> str:
     try:
         version = path.read_text().strip()
     except OSError:
-        raise EnvError(".python-version is missing: write the MAJOR.MINOR version, like 3.12") from None
+        raise EnvError(".python-version is missing: write a MAJOR.MINOR version in it") from None
     if not re.fullmatch(r"3\.\d+", version):
         raise EnvError(f".python-version: {version!r} is not a MAJOR.MINOR version like 3.12")
     return version
@@ -127,8 +128,8 @@ def probe(python: str) -> str | None:
 
 def find_python(version: str) -> tuple[str, str]:
     """An interpreter for `version`: this one, the Windows `py` launcher, or pythonX.Y on PATH."""
-    if "%d.%d" % sys.version_info[:2] == version:
-        return sys.executable, "%d.%d.%d" % sys.version_info[:3]
+    if "{}.{}".format(*sys.version_info) == version:
+        return sys.executable, "{}.{}.{}".format(*sys.version_info)
     if WINDOWS and shutil.which("py"):
         found = subprocess.run(
             ["py", f"-{version}", "-c", "import sys; print(sys.executable)"],
@@ -169,7 +170,8 @@ def find_uv() -> list[str] | None:
 
 
 def has_pip(venv: Path) -> bool:
-    return any(venv.glob("lib/python*/site-packages/pip")) or (venv / "Lib/site-packages/pip").is_dir()
+    found = list(venv.glob("lib/python*/site-packages/pip"))
+    return bool(found) or (venv / "Lib/site-packages/pip").is_dir()  # Linux/macOS, Windows
 
 
 def ensure_venv(version: str, uv: list[str] | None) -> None:
@@ -270,7 +272,7 @@ def resolver() -> list[str]:
     if uv:
         return uv
     if not venv_python().exists():
-        raise EnvError("uv, which writes the locks, is not installed: `pip install uv`, or run setup")
+        raise EnvError("uv, which writes the locks, is missing: `pip install uv`, or run setup")
     with Step(f"installing uv into {VENV_DIR}/ to write the locks"):
         run([venv_python(), "-m", "pip", "install", "--quiet", "uv"], "installing uv")
     return find_uv()
@@ -396,7 +398,8 @@ def differences(lock_path: Path, version: str, state: dict) -> list[str]:
     want = {name: pin for name, pin, marker in read_lock(lock_path) if marker_holds(marker, env)}
     found = []
     if env["python_version"] != version:
-        found.append(f"python: the venv has {env['python_full_version']}, .python-version says {version}")
+        found.append(f"python: the venv has {env['python_full_version']},"
+                     f" .python-version says {version}")
     for name in sorted(want.keys() | have.keys()):
         if name not in have:
             found.append(f"missing: {name}=={want[name]}")
@@ -452,16 +455,19 @@ def check(runtime: bool) -> int:
     elif sys.prefix != sys.base_prefix:  # no local venv, but running in one (the image)
         python, where = sys.executable, sys.prefix
     else:
-        print(f"env.py: no venv at {VENV_DIR}/: run `python3 scripts/env.py setup`", file=sys.stderr)
+        print(f"env.py: no venv at {VENV_DIR}/: run `python3 scripts/env.py setup`",
+              file=sys.stderr)
         return 2
     if not lock_path.exists():
-        print(f"env.py: {lock_path.name} is missing: run `python3 scripts/env.py lock`", file=sys.stderr)
+        print(f"env.py: {lock_path.name} is missing: run `python3 scripts/env.py lock`",
+              file=sys.stderr)
         return 2
     state = snapshot(python)
     found = differences(lock_path, wanted_python(), state)
     if not found:
         count = len(read_lock(lock_path))
-        say(f"in sync: {where} matches {lock_path.name} ({count} pins), Python {state['env']['python_full_version']}")
+        python_version = state["env"]["python_full_version"]
+        say(f"in sync: {where} matches {lock_path.name} ({count} pins), Python {python_version}")
         return 0
     say(f"{where} differs from {lock_path.name} and .python-version:")
     for line in found:
@@ -475,11 +481,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     setup_parser = commands.add_parser("setup", help="create or repair the venv from the locks")
     setup_parser.add_argument(
-        "--backend", choices=["auto", "pip", "uv"], default=os.environ.get("ENV_PY_BACKEND", "auto"),
+        "--backend", choices=["auto", "pip", "uv"],
+        default=os.environ.get("ENV_PY_BACKEND", "auto"),
         help="uv when it is installed (auto), or force one; also the ENV_PY_BACKEND variable",
     )
     lock_parser = commands.add_parser("lock", help="rewrite the locks from requirements*.txt")
-    lock_parser.add_argument("--upgrade", action="store_true", help="move pins to the newest allowed")
+    lock_parser.add_argument("--upgrade", action="store_true",
+                             help="move pins to the newest versions allowed")
     check_parser = commands.add_parser("check", help="compare the venv with the locks")
     check_parser.add_argument("--runtime", action="store_true",
                               help=f"compare with {RUNTIME_LOCK} (what the image installs)")

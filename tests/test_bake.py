@@ -1,0 +1,139 @@
+"""Bakes as a user would make them, and what they contain."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env, group
+
+STARTERS = ["none", "data-science", "machine-learning", "web-api"]
+COMBINATIONS = [
+    pytest.param(starter, docker, id=f"{starter}-{'docker' if docker else 'no-docker'}")
+    for starter in STARTERS for docker in (True, False)
+]
+ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", ".python-version",
+          ".gitignore", "scripts/env.py", "tests/test_smoke.py"}
+DOCKER = {"Dockerfile", ".dockerignore"}
+
+
+def files(path):
+    return {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("starter, docker", COMBINATIONS)
+def test_every_combination_renders_clean_files(cookies, starter, docker):
+    project = bake(cookies, starter_requirements=starter, use_docker=docker, create_venv=False)
+    slug = project.context["project_slug"]
+    package = {f"{slug}/__init__.py", f"{slug}/__main__.py"} | ({f"{slug}/app.py"} if starter == "web-api" else set())
+    assert files(project.path) == ALWAYS | package | (DOCKER if docker else set())
+    for path in project.path.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert "{{" not in text and "{%" not in text and "{#" not in text, path
+            assert "\r\n" not in text, path
+    ruff = subprocess.run(["ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP",
+                           "--target-version", "py310", "--line-length", "100", "."],
+                          cwd=project.path, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+    if docker:
+        dockerfile = project.path / "Dockerfile"
+        lint = subprocess.run(["hadolint", "--failure-threshold", "style", "--format", "json", str(dockerfile)],
+                              capture_output=True, text=True)
+        assert lint.returncode == 0 and json.loads(lint.stdout) == [], lint.stdout
+        # The base image's Python is .python-version's, through the build argument's default.
+        arg = re.search(r"^ARG PYTHON_VERSION=(\S+)$", dockerfile.read_text(), re.M).group(1)
+        assert arg == (project.path / ".python-version").read_text().strip() == HOST_PYTHON
+
+
+def test_new_user_bake_ends_with_a_working_venv_and_next_steps(tmp_path):
+    """`cookiecutter --no-input <checkout>`, run the way a new user runs it."""
+    done = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE)],
+                          capture_output=True, text=True, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    assert "Next steps:\n    cd my_project\n    source venv/bin/activate" in done.stdout
+    assert re.search(r"env\.py: ready in \d+\.\d s", done.stdout)
+    project = tmp_path / "my_project"
+    version = subprocess.run([project / "venv/bin/python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True)
+    assert version.stdout.strip() == HOST_PYTHON
+    assert (project / "requirements.lock").is_file() and (project / "requirements-dev.lock").is_file()
+
+
+@group("default")
+def test_default_bake_has_every_file_and_locks(baked):
+    project = baked()
+    slug = project.context["project_slug"]
+    assert slug == "my_project" and project.context["venv_dir"] == "venv"
+    assert ALWAYS | DOCKER | {f"{slug}/__init__.py", "requirements.lock", "requirements-dev.lock"} <= files(project.path)
+    assert (project.path / ".python-version").read_text() == HOST_PYTHON + "\n"
+
+
+@group("default")
+def test_default_venv_runs_the_requested_python_and_the_projects_tests(baked):
+    project = baked()
+    version = project.run(project.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
+    assert version.stdout.strip() == HOST_PYTHON
+    tests = project.run(project.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert "1 passed" in tests.stdout
+    assert project.run(project.python, "-m", project.context["project_slug"]).stdout == "Hello from my_project\n"
+
+
+@group("default")
+def test_gitignore_keeps_the_venv_and_caches_out_and_the_sources_in(baked):
+    project = baked()
+    project.run("git", "init", "-q")
+    project.run(project.python, "-m", "pytest", "-q")  # makes __pycache__ and .pytest_cache
+    ignored = ["venv/bin/python", "venv/pyvenv.cfg", ".pytest_cache/README.md", ".env",
+               "my_project/__pycache__/__init__.cpython-311.pyc", "dist/x.whl", ".DS_Store"]
+    kept = ["README.md", "requirements.txt", "requirements.lock", "requirements-dev.lock",
+            ".python-version", "scripts/env.py", "my_project/__init__.py", "tests/test_smoke.py",
+            "Dockerfile", ".dockerignore", ".gitignore"]
+    out = project.run("git", "check-ignore", "--no-index", *ignored).stdout.split()
+    assert out == ignored
+    none = project.run("git", "check-ignore", "--no-index", *kept, check=False)
+    assert none.returncode == 1 and none.stdout == ""
+
+
+@group("default")
+def test_readme_documents_the_alias_for_every_shell_and_its_bash_is_clean(baked, tmp_path):
+    project = baked()
+    readme = (project.path / "README.md").read_text()
+    for shell_line in ['alias p="source venv/bin/activate"', 'alias p="source venv/bin/activate.fish"',
+                       r"function p { & .\venv\Scripts\Activate.ps1 }"]:
+        assert shell_line in readme
+    for where in ["~/.bashrc", "~/.zshrc", "~/.config/fish/config.fish", "$PROFILE"]:
+        assert where in readme
+    for command in ["python3 scripts/env.py setup", "python3 scripts/env.py lock",
+                    "python3 scripts/env.py check", "python -m pytest", "docker build", "docker run --rm my_project"]:
+        assert command in readme
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 4
+    script = tmp_path / "readme.sh"
+    script.write_text("#!/bin/bash\n" + "\n".join(blocks))
+    lint = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_no_docker_leaves_no_docker_files(cookies):
+    project = bake(cookies, use_docker=False, create_venv=False)
+    assert not DOCKER & files(project.path)
+    assert "docker" not in (project.path / "README.md").read_text().lower()
+
+
+def test_no_venv_bakes_no_venv_and_says_how_to_make_one(cookies, capfd):
+    project = bake(cookies, create_venv=False)
+    assert not project.venv.exists()
+    out, _ = capfd.readouterr()
+    assert "No venv was made (create_venv is false). Make it with:\n    cd my_project && python3 scripts/env.py setup" in out
+
+
+def test_venv_dir_is_used_everywhere(cookies):
+    project = bake(cookies, venv_dir=".venv", create_venv=False)
+    assert (project.path / ".gitignore").read_text().count("/.venv/") == 1
+    assert ".venv/" in (project.path / ".dockerignore").read_text()
+    assert 'alias p="source .venv/bin/activate"' in (project.path / "README.md").read_text()
+    assert 'VENV_DIR = ".venv"' in (project.path / "scripts/env.py").read_text()
