@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,11 @@ HOST_PYTHON = "%d.%d" % sys.version_info[:2]
 # project must see none of them, or it could use our venv instead of its own.
 LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX",
          "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST", "ENV_PY_BACKEND")
+
+
+def tool(name: str) -> str:
+    """A command-line tool installed with this test run's requirements-dev.txt."""
+    return str(Path(sysconfig.get_path("scripts")) / name)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

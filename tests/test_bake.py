@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env, group
+from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env, group, tool
 
 STARTERS = ["none", "data-science", "machine-learning", "web-api"]
 COMBINATIONS = [
@@ -35,13 +35,13 @@ def test_every_combination_renders_clean_files(cookies, starter, docker):
             text = path.read_text(encoding="utf-8")
             assert "{{" not in text and "{%" not in text and "{#" not in text, path
             assert "\r\n" not in text, path
-    ruff = subprocess.run(["ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP",
+    ruff = subprocess.run([tool("ruff"), "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP",
                            "--target-version", "py310", "--line-length", "100", "."],
                           cwd=project.path, capture_output=True, text=True)
     assert ruff.returncode == 0, ruff.stdout
     if docker:
         dockerfile = project.path / "Dockerfile"
-        lint = subprocess.run(["hadolint", "--failure-threshold", "style", "--format", "json", str(dockerfile)],
+        lint = subprocess.run([tool("hadolint"), "--failure-threshold", "style", "--format", "json", str(dockerfile)],
                               capture_output=True, text=True)
         assert lint.returncode == 0 and json.loads(lint.stdout) == [], lint.stdout
         # The base image's Python is .python-version's, through the build argument's default.
@@ -114,7 +114,7 @@ def test_readme_documents_the_alias_for_every_shell_and_its_bash_is_clean(baked,
     assert len(blocks) >= 4
     script = tmp_path / "readme.sh"
     script.write_text("#!/bin/bash\n" + "\n".join(blocks))
-    lint = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
+    lint = subprocess.run([tool("shellcheck"), str(script)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
 

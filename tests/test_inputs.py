@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEMPLATE, bake
+from conftest import TEMPLATE, bake, tool
 
 # (id, answers, words the one line must contain)
 REFUSED = [
@@ -85,7 +85,7 @@ def test_odd_but_valid_name_bakes_valid_files(cookies, tmp_path, name, slug, sho
     assert f"# {shown}\n" in (project.path / "README.md").read_text(encoding="utf-8")
     # The Dockerfile is well-formed (hadolint parses it) and its label holds the name.
     dockerfile = project.path / "Dockerfile"
-    lint = subprocess.run(["hadolint", "--format", "json", str(dockerfile)], capture_output=True, text=True)
+    lint = subprocess.run([tool("hadolint"), "--format", "json", str(dockerfile)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
     assert json.loads(lint.stdout) == []
     escaped = shown.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
