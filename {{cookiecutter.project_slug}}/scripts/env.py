@@ -452,7 +452,7 @@ def check(runtime: bool) -> int:
     lock_path = ROOT / (RUNTIME_LOCK if runtime else DEV_LOCK)
     if venv_python().exists():
         python, where = str(venv_python()), f"{VENV_DIR}/"
-    elif sys.prefix != sys.base_prefix:  # no local venv, but running in one (the image)
+    elif runtime and sys.prefix != sys.base_prefix:  # no venv/ but run from one: the image
         python, where = sys.executable, sys.prefix
     else:
         print(f"env.py: no venv at {VENV_DIR}/: run `python3 scripts/env.py setup`",
@@ -490,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
                              help="move pins to the newest versions allowed")
     check_parser = commands.add_parser("check", help="compare the venv with the locks")
     check_parser.add_argument("--runtime", action="store_true",
-                              help=f"compare with {RUNTIME_LOCK} (what the image installs)")
+                              help=f"compare with {RUNTIME_LOCK}, what the image installs;"
+                              f" with no {VENV_DIR}/, check the venv running this script")
     args = parser.parse_args(argv)
     try:
         if args.command == "setup":
