@@ -1,0 +1,93 @@
+"""An environment problem during a bake keeps the project and says how to finish it."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import HOST_PYTHON, TEMPLATE, Baked, bake
+
+FINISH = "Fix the cause, then finish with:\n    cd my_project && python3 scripts/env.py setup"
+# The package index made unreachable for pip and uv alike: a closed port on loopback,
+# no local indexes or wheel folders from the machine's pip configuration, no retries.
+OFFLINE = {
+    "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0", "PIP_TIMEOUT": "5",
+    "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
+    "UV_HTTP_RETRIES": "0",
+}
+
+
+def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, capfd, monkeypatch):
+    for name, value in OFFLINE.items():
+        monkeypatch.setenv(name, value)
+    project = bake(cookies)
+    out, err = capfd.readouterr()
+    assert "the package index cannot be reached" in err
+    assert FINISH in out
+    assert (project.path / "README.md").is_file()
+    assert project.python.exists()  # the venv is there, with pip, just not filled
+    assert not (project.path / "requirements-dev.lock").exists()
+    for name in OFFLINE:
+        monkeypatch.delenv(name)
+    project.env_py("setup")
+    assert project.env_py("check").returncode == 0
+
+
+def test_a_requirement_that_does_not_exist_keeps_the_project(cookies, capfd, tmp_path):
+    template = tmp_path / "template"
+    shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__"))
+    requirements = template / "{{cookiecutter.project_slug}}" / "requirements.txt"
+    with open(requirements, "a") as file:
+        file.write("no-such-package-f7c1e9\n")
+    project = Baked(cookies.bake(template=str(template)))
+    out, err = capfd.readouterr()
+    assert "no-such-package-f7c1e9" in err
+    assert FINISH in out
+    assert project.python.exists()
+    # The user fixes the name, and the same command finishes the job.
+    text = (project.path / "requirements.txt").read_text()
+    (project.path / "requirements.txt").write_text(text.replace("no-such-package-f7c1e9", "six"))
+    project.env_py("setup")
+    project.run(project.python, "-c", "import six")
+
+
+def test_a_missing_python_keeps_the_project_and_says_so(cookies, capfd):
+    project = bake(cookies, python_version="3.99")
+    out, err = capfd.readouterr()
+    assert "no Python 3.99 found" in err
+    assert FINISH in out
+    assert (project.path / ".python-version").read_text() == "3.99\n"
+    assert not project.venv.exists()
+
+
+def other_python() -> tuple[str, Path] | None:
+    """Another installed CPython minor version, and the folder that holds it."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep) + glob.glob(
+        os.path.expanduser("~/.pyenv/versions/*/bin")
+    ):
+        for path in sorted(glob.glob(os.path.join(folder, "python3.*"))):
+            match = re.fullmatch(r"python(3\.(\d+))", Path(path).name)
+            if match and match.group(1) != HOST_PYTHON and int(match.group(2)) >= 10:
+                if os.access(path, os.X_OK) and "shims" not in folder:  # pyenv shims may not run
+                    return match.group(1), Path(folder)
+    return None
+
+
+def test_another_python_version_builds_its_venv_with_that_version(cookies, monkeypatch):
+    found = other_python()
+    if found is None:
+        pytest.skip(f"no second CPython (3.10 or newer, other than {HOST_PYTHON}) on PATH or under pyenv")
+    version, folder = found
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    project = bake(cookies, python_version=version)
+    out = project.run(project.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
+    assert out.stdout.strip() == version
+    assert f"# Python {version}, every platform" in (project.path / "requirements.lock").read_text()
+    check = project.run(sys.executable, "scripts/env.py", "check")
+    assert check.returncode == 0
