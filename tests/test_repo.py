@@ -1,0 +1,37 @@
+"""The template repository itself: its questions, its README commands and its CI script."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+from conftest import TEMPLATE, tool
+
+QUESTIONS = ["project_name", "project_slug", "description", "author_name", "author_email",
+             "python_version", "venv_dir", "starter_requirements", "create_venv", "use_docker"]
+
+
+def test_every_question_has_a_prompt_and_yes_no_questions_are_booleans():
+    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    assert [key for key in context if not key.startswith("_")] == QUESTIONS
+    prompts = context["__prompts__"]
+    assert set(prompts) == set(QUESTIONS)
+    assert set(prompts["starter_requirements"]) == {"__prompt__", *context["starter_requirements"]}
+    assert context["create_venv"] is True and context["use_docker"] is True
+    assert context["starter_requirements"][0] == "none" and context["venv_dir"] == "venv"
+
+
+def readme_commands():
+    return re.findall(r"```bash\n(.*?)\n```", (TEMPLATE / "README.md").read_text(), re.S)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    test_command = readme_commands()[-1]
+    assert "pytest" in test_command and "requirements-dev.txt" in test_command
+    assert test_command in (TEMPLATE / ".ci/run").read_text().splitlines()
+
+
+def test_shell_scripts_are_clean_under_shellcheck():
+    lint = subprocess.run([tool("shellcheck"), str(TEMPLATE / ".ci/run")], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
