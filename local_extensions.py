@@ -12,4 +12,4 @@ from jinja2.ext import Extension
 class RunningPython(Extension):
     def __init__(self, environment):
         super().__init__(environment)
-        environment.globals["running_python"] = "%d.%d" % sys.version_info[:2]
+        environment.globals["running_python"] = "{}.{}".format(*sys.version_info)

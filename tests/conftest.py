@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 TEMPLATE = Path(__file__).resolve().parent.parent
-HOST_PYTHON = "%d.%d" % sys.version_info[:2]
+HOST_PYTHON = "{}.{}".format(*sys.version_info)
 # Variables that point into this test run's own environment: a command run in a baked
 # project must see none of them, or it could use our venv instead of its own.
 LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX",
@@ -76,7 +76,7 @@ def bake(cookies, **context) -> Baked:
 
 @pytest.fixture(scope="session")
 def baked(cookies_session):
-    """baked(**answers): one bake per distinct set of answers, shared by a worker's tests."""
+    """baked(**answers): one bake per distinct set of answers, shared by a module's tests."""
     made: dict[tuple, Baked] = {}
 
     def get(**context) -> Baked:
@@ -88,6 +88,11 @@ def baked(cookies_session):
     return get
 
 
-def group(name: str):
-    """Keeps the tests of one bake on one xdist worker, so the bake is made once."""
-    return pytest.mark.xdist_group(name)
+def pytest_terminal_summary(terminalreporter):
+    """Prints the costs that tests recorded (image builds), also from xdist workers."""
+    costs = [value for reports in terminalreporter.stats.values() for report in reports
+             for name, value in getattr(report, "user_properties", []) if name == "cost"]
+    if costs:
+        terminalreporter.section("costs")
+        for line in costs:
+            terminalreporter.write_line(line)

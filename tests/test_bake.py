@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env, group, tool
+from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env, tool
 
 STARTERS = ["none", "data-science", "machine-learning", "web-api"]
 COMBINATIONS = [
@@ -63,16 +63,15 @@ def test_new_user_bake_ends_with_a_working_venv_and_next_steps(tmp_path):
     assert (project / "requirements.lock").is_file() and (project / "requirements-dev.lock").is_file()
 
 
-@group("default")
 def test_default_bake_has_every_file_and_locks(baked):
     project = baked()
     slug = project.context["project_slug"]
     assert slug == "my_project" and project.context["venv_dir"] == "venv"
-    assert ALWAYS | DOCKER | {f"{slug}/__init__.py", "requirements.lock", "requirements-dev.lock"} <= files(project.path)
+    expected = ALWAYS | DOCKER | {f"{slug}/__init__.py", "requirements.lock", "requirements-dev.lock"}
+    assert expected <= files(project.path)
     assert (project.path / ".python-version").read_text() == HOST_PYTHON + "\n"
 
 
-@group("default")
 def test_default_venv_runs_the_requested_python_and_the_projects_tests(baked):
     project = baked()
     version = project.run(project.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
@@ -82,7 +81,6 @@ def test_default_venv_runs_the_requested_python_and_the_projects_tests(baked):
     assert project.run(project.python, "-m", project.context["project_slug"]).stdout == "Hello from my_project\n"
 
 
-@group("default")
 def test_gitignore_keeps_the_venv_and_caches_out_and_the_sources_in(baked):
     project = baked()
     project.run("git", "init", "-q")
@@ -98,7 +96,6 @@ def test_gitignore_keeps_the_venv_and_caches_out_and_the_sources_in(baked):
     assert none.returncode == 1 and none.stdout == ""
 
 
-@group("default")
 def test_readme_documents_the_alias_for_every_shell_and_its_bash_is_clean(baked, tmp_path):
     project = baked()
     readme = (project.path / "README.md").read_text()
@@ -128,7 +125,8 @@ def test_no_venv_bakes_no_venv_and_says_how_to_make_one(cookies, capfd):
     project = bake(cookies, create_venv=False)
     assert not project.venv.exists()
     out, _ = capfd.readouterr()
-    assert "No venv was made (create_venv is false). Make it with:\n    cd my_project && python3 scripts/env.py setup" in out
+    assert ("No venv was made (create_venv is false). Make it with:\n"
+            "    cd my_project && python3 scripts/env.py setup") in out
 
 
 def test_venv_dir_is_used_everywhere(cookies):

@@ -7,12 +7,13 @@ import re
 import sys
 
 import pytest
-from conftest import bake, group
+from conftest import bake
 
 # Each way a venv drifts from its lock, and the line `check` must print for it.
 DRIFTS = [
     pytest.param(["install", "six"], "extra: six==", id="extra-package"),
-    pytest.param(["install", "iniconfig==2.0.0"], "changed: iniconfig is 2.0.0, requirements-dev.lock says", id="downgraded"),
+    pytest.param(["install", "iniconfig==2.0.0"], "changed: iniconfig is 2.0.0, requirements-dev.lock says",
+                 id="downgraded"),
     pytest.param(["uninstall", "--yes", "pluggy"], "missing: pluggy==", id="uninstalled"),
 ]
 
@@ -66,7 +67,8 @@ def test_setup_locks_first_when_the_requirements_changed(cookies):
     with open(project.path / "requirements.txt", "a") as requirements:
         requirements.write("six\n")
     done = project.env_py("setup")
-    assert "requirements.lock and requirements-dev.lock missing or older than the requirements: locking first" in done.stdout
+    assert ("requirements.lock and requirements-dev.lock missing or older than the requirements:"
+            " locking first") in done.stdout
     project.run(project.python, "-c", "import six")
     assert project.env_py("check").returncode == 0
 
@@ -96,7 +98,6 @@ def test_a_tampered_hash_stops_setup_with_a_clear_reason(cookies, backend):
     assert project.env_py("check", check=False).returncode == 1
 
 
-@group("data-science")
 def test_pip_and_uv_backends_build_the_same_venv(baked, cookies, monkeypatch):
     """The standard-library path end to end (venv + pip), against the uv path."""
     fast = baked(starter_requirements="data-science")

@@ -35,3 +35,8 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_shell_scripts_are_clean_under_shellcheck():
     lint = subprocess.run([tool("shellcheck"), str(TEMPLATE / ".ci/run")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_the_templates_own_python_is_clean_under_ruff():
+    lint = subprocess.run([tool("ruff"), "check", "--no-cache", "."], cwd=TEMPLATE, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout

@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import group, normalize_line
+from conftest import normalize_line
 
 STARTERS = {
     "none": [],
@@ -18,7 +18,7 @@ STARTERS = {
     "machine-learning": ["numpy", "pandas", "sklearn"],
     "web-api": ["fastapi", "uvicorn"],
 }
-PARAMS = [pytest.param(name, id=name, marks=group(name)) for name in STARTERS]
+PARAMS = [pytest.param(name, id=name) for name in STARTERS]
 
 
 def lock_entries(path):
@@ -77,11 +77,11 @@ def test_an_independent_checker_agrees_the_venv_matches_the_lock(baked, starter)
     project = baked(starter_requirements=starter)
     ours = project.env_py("check")
     assert ours.returncode == 0 and "in sync" in ours.stdout
-    theirs = project.run(sys.executable, "-m", "uv", "pip", "sync", "--check", "--python", project.python, "requirements-dev.lock")
+    theirs = project.run(sys.executable, "-m", "uv", "pip", "sync", "--check",
+                         "--python", project.python, "requirements-dev.lock")
     assert "Would make no changes" in theirs.stderr
 
 
-@group("web-api")
 def test_web_api_answers_its_health_request(baked):
     project = baked(starter_requirements="web-api")
     with socket.socket() as s:

@@ -1,0 +1,252 @@
+"""The production image, built for real and proven to hold exactly what the venv holds.
+
+What is real: the baked Dockerfile, unchanged, built by buildah (daemonless, chroot isolation,
+vfs storage), both stages, the hash-checked pip install from the index, and every check below,
+run inside the built image.
+
+What is stood in: `python:X.Y-slim-bookworm` cannot be pulled here, so a minimal Debian 12 root
+file system (debootstrap: python3, python3-venv, python-is-python3, ca-certificates) is tagged
+under that name in a buildah storage of the tests' own (never the machine's). Its Python is
+Debian's 3.11.2, so it stands in for `python:3.11-slim-bookworm` only. The host's CA bundle is
+mounted into build steps, for networks that reach the index through an inspecting proxy.
+
+Run alone with `pytest -m image`. Costs (base, each build) are printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import normalize_line
+
+MISSING = ("buildah and debootstrap are not installed (Debian: apt-get install buildah debootstrap)"
+           if not (shutil.which("buildah") and shutil.which("debootstrap"))
+           else "buildah with chroot isolation and debootstrap need root" if os.geteuid() != 0 else None)
+if MISSING and os.environ.get("CI"):
+    pytest.fail(f"CI must run the image tests: {MISSING}", pytrace=False)  # .ci/run installs them
+pytestmark = [pytest.mark.image, pytest.mark.skipif(bool(MISSING), reason=MISSING or "")]
+
+STAND_IN_PYTHON = "3.11"
+BASE = f"docker.io/library/python:{STAND_IN_PYTHON}-slim-bookworm"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reproducible-python-template"
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def storage(driver: str) -> list[str]:
+    """buildah's storage options: a store of the tests' own, per storage driver."""
+    return ["--root", str(CACHE / f"storage-{driver}"), "--runroot", str(CACHE / f"run-{driver}"),
+            "--storage-driver", driver]
+
+
+def pick_storage() -> list[str]:
+    """overlay where the kernel allows it (fast); vfs, which copies every layer whole, elsewhere."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    trial = subprocess.run(["buildah", *storage("overlay"), "from", "scratch"], capture_output=True, text=True)
+    if trial.returncode == 0:
+        subprocess.run(["buildah", *storage("overlay"), "rm", trial.stdout.strip()], capture_output=True)
+        return storage("overlay")
+    return storage("vfs")
+
+
+STORAGE = [] if MISSING else pick_storage()
+
+
+def buildah(*args, check=True) -> subprocess.CompletedProcess:
+    done = subprocess.run(["buildah", *STORAGE, *args], capture_output=True, text=True,
+                          env={**os.environ, "BUILDAH_ISOLATION": "chroot"})
+    if check and done.returncode != 0:
+        raise AssertionError(f"buildah {' '.join(args)} exited {done.returncode}\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture(scope="session")
+def stand_in_base(tmp_path_factory):
+    """Makes the stand-in base once per machine (kept in CACHE), under a lock shared by workers."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "base.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if buildah("inspect", "--type", "image", BASE, check=False).returncode == 0:
+            return BASE
+        started = time.perf_counter()
+        rootfs = tmp_path_factory.mktemp("rootfs")
+        subprocess.run(["debootstrap", "--variant=minbase",
+                        "--include=python3,python3-venv,python-is-python3,ca-certificates",
+                        "bookworm", str(rootfs), "http://deb.debian.org/debian"],
+                       check=True, capture_output=True)
+        container = buildah("from", "scratch").stdout.strip()
+        buildah("copy", "--quiet", container, str(rootfs), "/")
+        buildah("config", "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "--env", "LANG=C.UTF-8", "--cmd", "python3",
+                "--label", "stand-in=debootstrap bookworm minbase with Debian's python3", container)
+        buildah("commit", "--quiet", "--format", "docker", container, BASE)
+        buildah("rm", container)
+        shutil.rmtree(rootfs, ignore_errors=True)
+        COSTS.append(f"stand-in base {BASE} made in {time.perf_counter() - started:.0f} s")
+        return BASE
+
+
+class Image:
+    """A baked project's image: built once, then inspected by running commands in it."""
+
+    def __init__(self, project, tag):
+        self.project, self.tag = project, tag
+
+    def build(self, *options) -> tuple[float, str]:
+        """`docker build --build-arg PYTHON_VERSION=$(cat .python-version)`, as the README says."""
+        version = (self.project.path / ".python-version").read_text().strip()
+        volume = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.exists() else []
+        started = time.perf_counter()
+        done = buildah("bud", "--format", "docker", "--layers", *options, *volume,
+                       "--build-arg", f"PYTHON_VERSION={version}", "-t", self.tag, str(self.project.path))
+        return time.perf_counter() - started, done.stdout
+
+    def run(self, *cmd, user=None) -> subprocess.CompletedProcess:
+        container = buildah("from", "--pull-never", self.tag).stdout.strip()
+        try:
+            return buildah("run", *(["--user", user] if user else []), container, "--", *cmd, check=False)
+        finally:
+            buildah("rm", container)
+
+    def config(self) -> dict:
+        """The image's configuration (Docker format: User, Cmd, Healthcheck, Labels...)."""
+        return json.loads(buildah("inspect", "--type", "image", self.tag).stdout)["Docker"]["config"]
+
+
+def lock_pins_for_linux(lock: Path, python_full_version: str) -> set[str]:
+    """The lock's `name==version` entries whose markers hold in the image (Linux, its Python)."""
+    from pip._vendor.packaging.markers import Marker
+
+    env = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+           "python_full_version": python_full_version,
+           "python_version": ".".join(python_full_version.split(".")[:2])}
+    pins = set()
+    for line in lock.read_text().replace("\\\n", " ").splitlines():
+        requirement = line.split(" --hash")[0].strip()
+        if requirement and not requirement.startswith("#"):
+            pin, _, marker = requirement.partition(";")
+            if not marker.strip() or Marker(marker.strip()).evaluate(env):
+                pins.add(normalize_line(pin))
+    return pins
+
+
+# Build costs, reported at the end of the run (see report_costs).
+COSTS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def report_costs(request):
+    yield
+    while COSTS:
+        request.node.user_properties.append(("cost", COSTS.pop(0)))
+
+
+BAKES = [
+    pytest.param("none", id="default"),
+    pytest.param("data-science", id="data-science"),
+    pytest.param("web-api", id="web-api"),
+]
+
+
+@pytest.fixture(scope="session")
+def images(baked, stand_in_base):
+    """image(starter): the baked project's image, built once per worker."""
+    built = {}
+
+    def get(starter) -> Image:
+        if starter not in built:
+            project = baked(starter_requirements=starter)
+            if (project.path / ".python-version").read_text().strip() != STAND_IN_PYTHON:
+                pytest.skip(f"the stand-in base has Python {STAND_IN_PYTHON} only")
+            # Things that must never reach the image: the build context holds all three.
+            (project.path / ".env").write_text("SECRET=do-not-ship\n")
+            project.run("git", "init", "-q")
+            assert project.python.exists()
+            image = Image(project, f"localhost/test-{starter}:latest")
+            seconds, _ = image.build("--no-cache")  # from the base up: nothing from earlier runs
+            built[starter] = image
+            COSTS.append(f"image {starter}: first build {seconds:.0f} s")
+        return built[starter]
+
+    yield get
+    for image in built.values():
+        buildah("rmi", image.tag, check=False)
+    buildah("rmi", "--prune", check=False)  # the layers of this run; the base stays
+
+
+@pytest.mark.parametrize("starter", BAKES)
+def test_image_runs_as_a_non_root_user(images, starter):
+    image = images(starter)
+    uid = image.run("id", "-u")
+    assert uid.returncode == 0 and int(uid.stdout) > 0
+    assert image.config()["User"].isdigit()  # numeric: no name lookup needed
+
+
+@pytest.mark.parametrize("starter", BAKES)
+def test_image_holds_exactly_the_runtime_lock_and_the_venvs_runtime_set(images, starter):
+    """The dev == prod proof."""
+    image = images(starter)
+    freeze = image.run("pip", "freeze")
+    assert freeze.returncode == 0, freeze.stderr
+    in_image = {normalize_line(line) for line in freeze.stdout.split()}
+    python = image.run("python", "-c", "import platform; print(platform.python_version())").stdout.strip()
+    assert in_image == lock_pins_for_linux(image.project.path / "requirements.lock", python)
+    names = {line.split("==")[0] for line in in_image}
+    in_venv = {line for line in image.project.freeze() if line.split("==")[0] in names}
+    assert in_image == in_venv
+    check = image.run("python", "scripts/env.py", "check", "--runtime")
+    assert check.returncode == 0 and "in sync: /opt/venv" in check.stdout, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("starter", BAKES)
+def test_image_starts_the_app(images, starter):
+    image = images(starter)
+    module = image.run("python", "-m", "my_project")
+    assert module.returncode == 0 and module.stdout == "Hello from my_project\n"
+    if starter == "web-api":
+        command = shlex.join(image.config()["Cmd"])
+        health = image.config()["Healthcheck"]["Test"]
+        assert health[0] == "CMD" and "/health" in health[-1]
+        probe = ("import sys, time, urllib.request\n"
+                 "for _ in range(100):\n"
+                 "    try:\n"
+                 "        answer = urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)\n"
+                 "        sys.exit(print(answer.read().decode()))\n"
+                 "    except OSError:\n"
+                 "        time.sleep(0.2)\n"
+                 "sys.exit(1)\n")
+        script = f'{command} >/dev/null 2>&1 & python -c "$0"; status=$?; kill $!; exit $status'
+        answer = image.run("sh", "-c", script, probe)
+        assert answer.returncode == 0 and answer.stdout.strip() == '{"status":"ok"}', answer.stderr
+
+
+@pytest.mark.parametrize("starter", BAKES)
+def test_image_leaves_out_the_venv_git_env_caches_and_compilers(images, starter):
+    image = images(starter)
+    absent = ["/usr/src/app/venv", "/usr/src/app/.git", "/usr/src/app/.env", "/root/.cache/pip",
+              "/usr/bin/gcc", "/usr/bin/cc"]
+    script = 'for p in "$@"; do [ -e "$p" ] && echo "$p"; done; true'
+    found = image.run("sh", "-c", script, "sh", *absent, user="0")
+    assert found.returncode == 0 and found.stdout == ""
+    assert image.run("test", "-f", "/usr/src/app/scripts/env.py").returncode == 0
+
+
+def test_a_source_change_reuses_the_dependency_layer(images):
+    image = images("data-science")
+    package = image.project.path / "my_project" / "__init__.py"
+    package.write_text(package.read_text() + f"\n# a change to the source only: {time.time_ns()}\n")
+    seconds, log = image.build()
+    COSTS.append(f"image data-science: rebuild after a source change {seconds:.0f} s")
+    steps = re.split(r"\n(?=(?:\[\d+/\d+\] )?STEP \d+/\d+: )", log)
+    install = next(s for s in steps if "pip install --require-hashes" in s)
+    source = next(s for s in steps if s.split("\n")[0].endswith("COPY . ."))
+    assert "Using cache" in install
+    assert "Using cache" not in source
