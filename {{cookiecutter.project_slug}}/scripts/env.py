@@ -86,17 +86,16 @@ def run(cmd: list, what: str) -> None:
 
 
 # What pip and uv say (lowercased) on the failures people meet most, and what it means.
+BAD_HASH = ("a downloaded file does not match its hash in the lock (was the lock edited by"
+            " hand?): rewrite it with `python3 scripts/env.py lock`")
+OFFLINE = "the package index cannot be reached: check the network, then run the command again"
 HINTS = {
-    "do not match the hashes": "a downloaded file does not match its hash in the lock"
-    " (was the lock edited by hand?): rewrite it with `python3 scripts/env.py lock`",
-    "hash mismatch": "a downloaded file does not match its hash in the lock"
-    " (was the lock edited by hand?): rewrite it with `python3 scripts/env.py lock`",
+    "do not match the hashes": BAD_HASH,  # pip
+    "hash mismatch": BAD_HASH,  # uv
     "no solution found": "the requirements cannot be resolved: check the names and bounds"
     " in requirements*.txt",
-    "not found in the package registry": "a requirement does not exist on the package index:"
-    " check its name in requirements*.txt",
-    "connect": "the package index cannot be reached: check the network, then run the command again",
-    "network": "the package index cannot be reached: check the network, then run the command again",
+    "connect": OFFLINE,
+    "network": OFFLINE,
 }
 
 
@@ -164,8 +163,10 @@ def find_uv() -> list[str] | None:
         return [str(in_venv)]
     if shutil.which("uv"):
         return [shutil.which("uv")]
-    if importlib.util.find_spec("uv"):
-        return [sys.executable, "-m", "uv"]
+    if importlib.util.find_spec("uv"):  # the uv package of PyPI, in this Python
+        from uv import find_uv_bin
+
+        return [find_uv_bin()]
     return None
 
 
@@ -247,10 +248,10 @@ def inputs_digest(lock: str, version: str) -> str:
 
 
 def lock_header(lock: str, version: str) -> str:
-    sources = " and ".join(LOCK_INPUTS[lock][-1:])
+    source = LOCK_INPUTS[lock][-1]
     return (
-        f"# Written by `python3 scripts/env.py lock` from {sources}: do not edit.\n"
-        f"# Edit {sources} instead, then run `python3 scripts/env.py lock`.\n"
+        f"# Written by `python3 scripts/env.py lock` from {source}: do not edit.\n"
+        f"# Edit {source} instead, then run `python3 scripts/env.py lock`.\n"
         f"# Python {version}, every platform; inputs {inputs_digest(lock, version)}\n"
     )
 
@@ -290,8 +291,9 @@ def lock(version: str, upgrade: bool = False) -> None:
             if upgrade:
                 cmd.append("--upgrade")
             run(cmd, f"writing {lock_name}")
-            path = ROOT / lock_name
-            path.write_text(lock_header(lock_name, version) + path.read_text())
+            text = lock_header(lock_name, version) + (ROOT / lock_name).read_text()
+            with open(ROOT / lock_name, "w", newline="\n") as file:  # same bytes on Windows
+                file.write(text)
 
 
 def read_lock(path: Path) -> list[tuple[str, str, str]]:
