@@ -9,6 +9,7 @@ starter set it times, over several rounds with warm package caches (one warm-up 
   (b) cookiecutter bake, uv path                 ENV_PY_BACKEND=uv  cookiecutter --no-input ...
   (c) floor for (a): python -m venv, the same two `uv pip compile` calls, pip install, pip check
   (d) floor for (b): uv venv --seed, the same two `uv pip compile` calls, uv pip sync, uv pip check
+  (e) cookiecutter bake with create_venv=false: what rendering the template costs on its own
 
 and prints the floor commands, the medians and the ratios a/c and b/d. It is not a test: it
 passes or fails nothing. Needs the template's requirements-dev.txt installed and network access.
@@ -36,10 +37,9 @@ BASE_PYTHON = shutil.which(f"python{PYTHON_VERSION}") or sys.executable
 COMPILE = ["--universal", "--generate-hashes", "--python-version", PYTHON_VERSION, "--no-header", "--quiet"]
 
 
-def bake(backend: str, starter: str, out: Path) -> list[list[str]]:
-    env = {"ENV_PY_BACKEND": backend}
-    return [[sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(TEMPLATE),
-             f"starter_requirements={starter}"], env]
+def bake(starter: str, out: Path) -> list[str]:
+    return [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(TEMPLATE),
+            f"starter_requirements={starter}"]
 
 
 def locks() -> list[list[str]]:
@@ -84,11 +84,10 @@ def project_files(starter: str, scratch: Path) -> Path:
 
 
 def one_round(starter: str, scratch: Path, files: Path, n: int) -> dict[str, float]:
-    times = {}
+    times = {"e": timed([bake(starter, scratch / f"e-{starter}-{n}") + ["create_venv=false"]], scratch)}
     for label, backend in (("a", "pip"), ("b", "uv")):
         out = scratch / f"{label}-{starter}-{n}"
-        command, env = bake(backend, starter, out)
-        times[label] = timed([command], scratch, env)
+        times[label] = timed([bake(starter, out)], scratch, {"ENV_PY_BACKEND": backend})
         assert (out / "my_project" / "requirements-dev.lock").exists(), f"bake ({label}) did not lock"
     for label, commands in (("c", floor_pip()), ("d", floor_uv())):
         work = scratch / f"{label}-{starter}-{n}"
@@ -126,18 +125,18 @@ def main() -> None:
         for starter in args.starters:
             files = project_files(starter, scratch)
             one_round(starter, scratch, files, 0)  # warm-up: fills the pip and uv caches
-            samples = {k: [] for k in "abcd"}
+            samples = {k: [] for k in "abcde"}
             for n in range(1, args.runs + 1):
                 for label, seconds in one_round(starter, scratch, files, n).items():
                     samples[label].append(seconds)
             median = {k: statistics.median(v) for k, v in samples.items()}
             rows.append((starter, median))
     print(f"\nmedians of {args.runs} runs, seconds (warm caches)\n")
-    print("| starter | (a) bake, pip | (c) floor, pip | a/c | (b) bake, uv | (d) floor, uv | b/d |")
-    print("|---|---|---|---|---|---|---|")
+    print("| starter | (a) bake, pip | (c) floor, pip | a/c | (b) bake, uv | (d) floor, uv | b/d | (e) render only |")
+    print("|---|---|---|---|---|---|---|---|")
     for starter, m in rows:
         print(f"| {starter} | {m['a']:.2f} | {m['c']:.2f} | {m['a'] / m['c']:.2f} "
-              f"| {m['b']:.2f} | {m['d']:.2f} | {m['b'] / m['d']:.2f} |")
+              f"| {m['b']:.2f} | {m['d']:.2f} | {m['b'] / m['d']:.2f} | {m['e']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ a requirement that cannot be installed): cookiecutter would then delete the whol
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+WINDOWS = os.name == "nt"
 
 
 def unused_files(answers):
@@ -22,7 +25,8 @@ def unused_files(answers):
 def main(answers, root):
     for name in unused_files(answers):
         (root / name).unlink()
-    finish = f"cd {answers['project_slug']} && python3 scripts/env.py setup"
+    setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
+    finish = f"cd {answers['project_slug']} && {setup}"
     if not answers["create_venv"]:
         print(f"\nNo venv was made (create_venv is false). Make it with:\n    {finish}")
         return
@@ -34,7 +38,8 @@ def main(answers, root):
         print(f"\nThe project is in {root}, but its venv is not ready (see the line above)."
               f"\nFix the cause, then finish with:\n    {finish}")
         return
-    activate = f"source {answers['venv_dir']}/bin/activate"
+    venv = answers["venv_dir"]
+    activate = rf"{venv}\Scripts\activate" if WINDOWS else f"source {venv}/bin/activate"
     print(f"\nNext steps:\n    cd {answers['project_slug']}\n    {activate}    (or your alias p)"
           "\n    python -m pytest")
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import bake
+from conftest import bake, clean_env
 
 # Each way a venv drifts from its lock, and the line `check` must print for it.
 DRIFTS = [
@@ -144,3 +147,17 @@ def test_markers_are_evaluated_like_pip_does(baked, marker, holds):
     env_py = load_env_py(baked(create_venv=False))
     assert env_py.marker_holds(marker, env) is holds
     assert not marker or Marker(marker).evaluate(env) is holds
+
+
+def test_setup_with_no_uv_anywhere_uses_pip_and_installs_uv_to_lock(cookies):
+    """A teammate with nothing but Python: the standard venv module, pip, and uv fetched into the venv."""
+    python = Path(sys.base_prefix) / "bin" / "python3"
+    if subprocess.run([python, "-c", "import uv"], capture_output=True).returncode == 0:
+        pytest.skip(f"{python} has uv installed")
+    project = bake(cookies, create_venv=False)
+    path = os.pathsep.join(p for p in clean_env()["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists())
+    done = project.run(python, "scripts/env.py", "setup", env={"PATH": path})
+    assert "installing uv into venv/ to write the locks" in done.stdout
+    assert "(pip, hashes checked)" in done.stdout
+    assert "\nuv = " not in (project.venv / "pyvenv.cfg").read_text()
+    assert project.run(python, "scripts/env.py", "check", env={"PATH": path}).returncode == 0
