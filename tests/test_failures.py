@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 import shutil
-import sys
-from pathlib import Path
 
-import pytest
-from conftest import HOST_PYTHON, TEMPLATE, Baked, bake
+from conftest import TEMPLATE, Baked, bake
 
 FINISH = "Fix the cause, then finish with:\n    cd my_project && python3 scripts/env.py setup"
 # The package index made unreachable for pip and uv alike: a closed port on loopback,
@@ -64,30 +59,3 @@ def test_a_missing_python_keeps_the_project_and_says_so(cookies, capfd):
     assert FINISH in out
     assert (project.path / ".python-version").read_text() == "3.99\n"
     assert not project.venv.exists()
-
-
-def other_python() -> tuple[str, Path] | None:
-    """Another installed CPython minor version, and the folder that holds it."""
-    for folder in os.environ.get("PATH", "").split(os.pathsep) + glob.glob(
-        os.path.expanduser("~/.pyenv/versions/*/bin")
-    ):
-        for path in sorted(glob.glob(os.path.join(folder, "python3.*"))):
-            match = re.fullmatch(r"python(3\.(\d+))", Path(path).name)
-            if match and match.group(1) != HOST_PYTHON and int(match.group(2)) >= 10:
-                if os.access(path, os.X_OK) and "shims" not in folder:  # pyenv shims may not run
-                    return match.group(1), Path(folder)
-    return None
-
-
-def test_another_python_version_builds_its_venv_with_that_version(cookies, monkeypatch):
-    found = other_python()
-    if found is None:
-        pytest.skip(f"no second CPython (3.10 or newer, other than {HOST_PYTHON}) on PATH or under pyenv")
-    version, folder = found
-    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
-    project = bake(cookies, python_version=version)
-    out = project.run(project.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
-    assert out.stdout.strip() == version
-    assert f"# Python {version}, every platform" in (project.path / "requirements.lock").read_text()
-    check = project.run(sys.executable, "scripts/env.py", "check")
-    assert check.returncode == 0
