@@ -6,6 +6,7 @@ bakes is run for real: venvs, pip and uv installs, linters.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -68,6 +69,23 @@ class Baked:
 def normalize_line(line: str) -> str:
     name, _, version = line.partition("==")
     return f"{name.strip().lower().replace('_', '-')}=={version.strip()}"
+
+
+def lock_entries(path: Path) -> list[tuple[str, int]]:
+    """(requirement, hash count) of each entry of a lock, read without scripts/env.py."""
+    entries = []
+    for line in path.read_text().replace("\\\n", " ").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            entries.append((line.split(" --hash")[0].strip(), line.count("--hash=sha256:")))
+    return entries
+
+
+def load_module(name: str, path: Path):
+    """Imports a hook or a baked script from its file, so a test can call its functions."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def bake(cookies, **context) -> Baked:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import normalize_line
+from conftest import lock_entries, normalize_line
 
 MISSING = ("buildah and debootstrap are not installed (Debian: apt-get install buildah debootstrap)"
            if not (shutil.which("buildah") and shutil.which("debootstrap"))
@@ -129,12 +129,10 @@ def lock_pins_for_linux(lock: Path, python_full_version: str) -> set[str]:
            "python_full_version": python_full_version,
            "python_version": ".".join(python_full_version.split(".")[:2])}
     pins = set()
-    for line in lock.read_text().replace("\\\n", " ").splitlines():
-        requirement = line.split(" --hash")[0].strip()
-        if requirement and not requirement.startswith("#"):
-            pin, _, marker = requirement.partition(";")
-            if not marker.strip() or Marker(marker.strip()).evaluate(env):
-                pins.add(normalize_line(pin))
+    for requirement, _ in lock_entries(lock):
+        pin, _, marker = requirement.partition(";")
+        if not marker.strip() or Marker(marker.strip()).evaluate(env):
+            pins.add(normalize_line(pin))
     return pins
 
 

@@ -7,13 +7,12 @@ a failed bake, and no project folder left behind.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
-from conftest import TEMPLATE, bake, tool
+from conftest import TEMPLATE, bake, load_module, tool
 
 # (id, answers, words the one line must contain)
 REFUSED = [
@@ -110,14 +109,7 @@ def test_empty_slug_is_refused_on_the_command_line(tmp_path):
     assert not out.exists()
 
 
-def load_pre_gen():
-    spec = importlib.util.spec_from_file_location("pre_gen", TEMPLATE / "hooks" / "pre_gen_project.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_pre_gen_hook_accepts_the_defaults_directly():
     answers = json.loads((TEMPLATE / "cookiecutter.json").read_text())
     answers.update(project_slug="my_project", python_version="3.12", starter_requirements="none")
-    assert load_pre_gen().problem(answers) is None
+    assert load_module("pre_gen", TEMPLATE / "hooks" / "pre_gen_project.py").problem(answers) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -10,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import bake, clean_env
+from conftest import bake, clean_env, load_module
 
 # Each way a venv drifts from its lock, and the line `check` must print for it.
 DRIFTS = [
@@ -115,13 +114,6 @@ def test_pip_and_uv_backends_build_the_same_venv(baked, cookies, monkeypatch):
     assert (plain.path / "requirements.lock").read_bytes() == (fast.path / "requirements.lock").read_bytes()
 
 
-def load_env_py(project):
-    spec = importlib.util.spec_from_file_location("env_py", project.path / "scripts/env.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 MARKERS = [
     ("", True),
     ("sys_platform == 'win32'", False),
@@ -144,7 +136,7 @@ def test_markers_are_evaluated_like_pip_does(baked, marker, holds):
            "implementation_version": "3.11.7", "os_name": "posix", "sys_platform": "linux",
            "platform_system": "Linux", "platform_machine": "x86_64", "platform_release": "",
            "platform_version": "", "platform_python_implementation": "CPython"}
-    env_py = load_env_py(baked(create_venv=False))
+    env_py = load_module("env_py", baked(create_venv=False).path / "scripts/env.py")
     assert env_py.marker_holds(marker, env) is holds
     assert not marker or Marker(marker).evaluate(env) is holds
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import normalize_line
+from conftest import lock_entries, normalize_line
 
 STARTERS = {
     "none": [],
@@ -19,16 +19,6 @@ STARTERS = {
     "web-api": ["fastapi", "uvicorn"],
 }
 PARAMS = [pytest.param(name, id=name) for name in STARTERS]
-
-
-def lock_entries(path):
-    """(requirement line, hash count) of each entry of a lock."""
-    text = path.read_text().replace("\\\n", " ")
-    entries = []
-    for line in text.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            entries.append((line.split(" --hash")[0].strip(), line.count("--hash=sha256:")))
-    return entries
 
 
 @pytest.mark.parametrize("starter", PARAMS)
