@@ -1,11 +1,13 @@
-"""Drop the files the answers turned off, then let scripts/env.py build the venv.
+"""Drop the files the answers turned off, let scripts/env.py build the venv, then git init.
 
-It never exits non-zero for an environment problem (no Python of that version, no network,
-a requirement that cannot be installed): cookiecutter would then delete the whole project.
+It never exits non-zero for an environment or git problem (no Python of that version, no
+network, a requirement that cannot be installed, a git that refuses): cookiecutter would
+then delete the whole project.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,23 +15,22 @@ from pathlib import Path
 WINDOWS = os.name == "nt"
 
 
-def unused_files(answers):
-    files = []
+def unused_paths(answers):
+    paths = []
     if not answers["use_docker"]:
-        files += ["Dockerfile", ".dockerignore"]
+        paths += ["Dockerfile", ".dockerignore"]
     if answers["starter_requirements"] != "web-api":
-        files.append(f"{answers['project_slug']}/app.py")
-    return files
+        paths.append(f"{answers['project_slug']}/app.py")
+    if answers["ci"] == "none":
+        paths.append(".github")
+    return paths
 
 
-def main(answers, root):
-    for name in unused_files(answers):
-        (root / name).unlink()
-    setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
-    finish = f"cd {answers['project_slug']} && {setup}"
+def make_venv(answers, root, finish):
+    """Runs `scripts/env.py setup`; True when the venv is ready."""
     if not answers["create_venv"]:
         print(f"\nNo venv was made (create_venv is false). Make it with:\n    {finish}")
-        return
+        return False
     try:
         code = subprocess.run([sys.executable, "scripts/env.py", "setup"], cwd=root).returncode
     except OSError as error:
@@ -37,11 +38,62 @@ def main(answers, root):
     if code != 0:
         print(f"\nThe project is in {root}, but its venv is not ready (see the line above)."
               f"\nFix the cause, then finish with:\n    {finish}")
+        return False
+    return True
+
+
+def git(root, *args):
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+
+
+def init_git(answers, root):
+    """`git init` and one commit of every file; the venv stays out through .gitignore."""
+    if not shutil.which("git"):
+        print("\nNo git repository was made: git is not installed.")
         return
-    venv = answers["venv_dir"]
-    activate = rf"{venv}\Scripts\activate" if WINDOWS else f"source {venv}/bin/activate"
-    print(f"\nNext steps:\n    cd {answers['project_slug']}\n    {activate}    (or your alias p)"
-          "\n    python -m pytest")
+    outer = git(root, "rev-parse", "--show-toplevel")
+    if outer.returncode == 0:
+        print(f"\nNo git repository was made: the project is inside the git work tree"
+              f" {outer.stdout.strip()}.")
+        return
+    # Settings only for these commands, never written to any git config: a first branch
+    # named main unless the user chose a default, and the answers as the commit's
+    # identity when git has none.
+    options = []
+    if git(root, "config", "init.defaultBranch").returncode != 0:
+        options += ["-c", "init.defaultBranch=main"]
+    for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
+        if git(root, "config", key).returncode != 0:
+            options += ["-c", f"{key}={answers[answer]}"]
+    message = f"Start {answers['project_name']} from the reproducible Python template"
+    for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", message]):
+        done = git(root, *options, *step)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            print(f"\ngit {step[0]} failed, the project is kept as it is: {reason}")
+            return
+    print("\nMade a git repository with one commit of every file (the venv is not in it).")
+
+
+def main(answers, root):
+    for name in unused_paths(answers):
+        path = root / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
+    ready = make_venv(answers, root, f"cd {answers['project_slug']} && {setup}")
+    if answers["init_git"]:
+        try:
+            init_git(answers, root)
+        except OSError as error:
+            print(f"\nNo git repository was made: {error}")
+    if ready:
+        venv = answers["venv_dir"]
+        activate = rf"{venv}\Scripts\activate" if WINDOWS else f"source {venv}/bin/activate"
+        print(f"\nNext steps:\n    cd {answers['project_slug']}\n    {activate}    (or your alias p)"
+              "\n    python -m pytest")
 
 
 if __name__ == "__main__":

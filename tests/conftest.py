@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -20,7 +21,17 @@ HOST_PYTHON = "{}.{}".format(*sys.version_info)
 # Variables that point into this test run's own environment: a command run in a baked
 # project must see none of them, or it could use our venv instead of its own.
 LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX",
-         "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST", "ENV_PY_BACKEND")
+         "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST", "ENV_PY_BACKEND",
+         "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+
+# The package index made unreachable for pip and uv alike: a closed port on loopback,
+# no local indexes or wheel folders from the machine's pip configuration, no retries.
+OFFLINE = {
+    "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0", "PIP_TIMEOUT": "5",
+    "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
+    "UV_HTTP_RETRIES": "0",
+}
 
 
 def tool(name: str) -> str:
@@ -78,6 +89,26 @@ def lock_entries(path: Path) -> list[tuple[str, int]]:
         if line.strip() and not line.lstrip().startswith("#"):
             entries.append((line.split(" --hash")[0].strip(), line.count("--hash=sha256:")))
     return entries
+
+
+def workflow_jobs(path: Path) -> dict:
+    """A GitHub Actions workflow's jobs, read as YAML 1.2 (so `on:` stays a string key)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(path.read_text())["jobs"]
+
+
+def assert_run_steps_pass_shellcheck(path: Path) -> None:
+    """Each `run:` step of a workflow, as the bash script Actions makes of it, is shellcheck-clean."""
+    for job in workflow_jobs(path).values():
+        for step in job.get("steps", []):
+            if "run" in step:
+                # ${{ }} is filled in by Actions before bash sees the script.
+                script = re.sub(r"\$\{\{.*?\}\}", "EXPRESSION", step["run"])
+                # SC1091: a venv's activate script does not exist until the step before runs.
+                lint = subprocess.run([tool("shellcheck"), "--shell=bash", "--exclude=SC1091", "-"],
+                                      input=script, capture_output=True, text=True)
+                assert lint.returncode == 0, f"{path.name}: {step.get('name', script)}\n{lint.stdout}"
 
 
 def load_module(name: str, path: Path):

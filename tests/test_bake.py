@@ -8,36 +8,56 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env, tool
+from conftest import HOST_PYTHON, TEMPLATE, assert_run_steps_pass_shellcheck, bake, clean_env, tool
 
 STARTERS = ["none", "data-science", "machine-learning", "web-api"]
+# Every starter with and without Docker under the default CI; CI off, with and without Docker.
 COMBINATIONS = [
-    pytest.param(starter, docker, id=f"{starter}-{'docker' if docker else 'no-docker'}")
-    for starter in STARTERS for docker in (True, False)
+    pytest.param(starter, docker, ci, id=f"{starter}-{'docker' if docker else 'no-docker'}-{ci}")
+    for starter, ci in [(s, "github-actions") for s in STARTERS] + [("none", "none")]
+    for docker in (True, False)
 ]
 ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", ".python-version",
           ".gitignore", "scripts/env.py", "tests/test_smoke.py"}
 DOCKER = {"Dockerfile", ".dockerignore"}
+GITHUB = {".github/workflows/ci.yml", ".github/workflows/refresh-locks.yml", ".github/dependabot.yml"}
+# GitHub Actions expressions, which must come out of Jinja exactly as they went in.
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 
 def files(path):
     return {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("starter, docker", COMBINATIONS)
-def test_every_combination_renders_clean_files(cookies, starter, docker):
-    project = bake(cookies, starter_requirements=starter, use_docker=docker, create_venv=False)
+@pytest.mark.parametrize("starter, docker, ci", COMBINATIONS)
+def test_every_combination_renders_clean_files(cookies, starter, docker, ci):
+    project = bake(cookies, starter_requirements=starter, use_docker=docker, ci=ci, create_venv=False,
+                   init_git=False)
     slug = project.context["project_slug"]
     package = {f"{slug}/__init__.py", f"{slug}/__main__.py"} | ({f"{slug}/app.py"} if starter == "web-api" else set())
-    assert files(project.path) == ALWAYS | package | (DOCKER if docker else set())
+    github = GITHUB if ci == "github-actions" else set()
+    assert files(project.path) == ALWAYS | package | (DOCKER if docker else set()) | github
     for path in project.path.rglob("*"):
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
+            text = EXPRESSION.sub("", path.read_text(encoding="utf-8"))
             assert "{{" not in text and "{%" not in text and "{#" not in text, path
             assert "\r\n" not in text, path
+    for name in github:
+        # Each ${{ }} of the template file arrives unchanged (all of them when Docker is on).
+        source = (TEMPLATE / "{{cookiecutter.project_slug}}" / name).read_text()
+        rendered = (project.path / name).read_text()
+        expected, found = Counter(EXPRESSION.findall(source)), Counter(EXPRESSION.findall(rendered))
+        assert found == expected if docker else found <= expected, name
+        schema = "vendor.dependabot" if name.endswith("dependabot.yml") else "vendor.github-workflows"
+        valid = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, project.path / name],
+                               capture_output=True, text=True)
+        assert valid.returncode == 0, valid.stdout + valid.stderr
+        if "workflows" in name:
+            assert_run_steps_pass_shellcheck(project.path / name)
     ruff = subprocess.run([tool("ruff"), "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP",
                            "--target-version", "py310", "--line-length", "100", "."],
                           cwd=project.path, capture_output=True, text=True)
@@ -64,6 +84,11 @@ def test_new_user_bake_ends_with_a_working_venv_and_next_steps(tmp_path):
                              capture_output=True, text=True)
     assert version.stdout.strip() == HOST_PYTHON
     assert (project / "requirements.lock").is_file() and (project / "requirements-dev.lock").is_file()
+    # A git repository with one commit, the locks in it, and nothing left to commit.
+    git = ["git", "-C", str(project)]
+    assert subprocess.run([*git, "rev-list", "--count", "HEAD"], capture_output=True, text=True).stdout == "1\n"
+    assert subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout == ""
+    assert "requirements.lock" in subprocess.run([*git, "ls-files"], capture_output=True, text=True).stdout
 
 
 def test_default_bake_has_every_file_and_locks(baked):

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
-from conftest import TEMPLATE, Baked, bake
+from conftest import OFFLINE, TEMPLATE, Baked, bake
 
 FINISH = "Fix the cause, then finish with:\n    cd my_project && python3 scripts/env.py setup"
-# The package index made unreachable for pip and uv alike: a closed port on loopback,
-# no local indexes or wheel folders from the machine's pip configuration, no retries.
-OFFLINE = {
-    "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
-    "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0", "PIP_TIMEOUT": "5",
-    "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
-    "UV_HTTP_RETRIES": "0",
-}
 
 
 def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, capfd, monkeypatch):

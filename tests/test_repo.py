@@ -6,10 +6,10 @@ import json
 import re
 import subprocess
 
-from conftest import TEMPLATE, tool
+from conftest import TEMPLATE, assert_run_steps_pass_shellcheck, tool
 
 QUESTIONS = ["project_name", "project_slug", "description", "author_name", "author_email",
-             "python_version", "venv_dir", "starter_requirements", "create_venv", "use_docker"]
+             "python_version", "venv_dir", "starter_requirements", "create_venv", "use_docker", "ci", "init_git"]
 
 
 def test_every_question_has_a_prompt_and_yes_no_questions_are_booleans():
@@ -18,7 +18,8 @@ def test_every_question_has_a_prompt_and_yes_no_questions_are_booleans():
     prompts = context["__prompts__"]
     assert set(prompts) == set(QUESTIONS)
     assert set(prompts["starter_requirements"]) == {"__prompt__", *context["starter_requirements"]}
-    assert context["create_venv"] is True and context["use_docker"] is True
+    assert context["create_venv"] is True and context["use_docker"] is True and context["init_git"] is True
+    assert context["ci"] == ["github-actions", "none"] and set(prompts["ci"]) == {"__prompt__", *context["ci"]}
     assert context["starter_requirements"][0] == "none" and context["venv_dir"] == "venv"
 
 
@@ -39,3 +40,12 @@ def test_shell_scripts_are_clean_under_shellcheck():
 def test_the_templates_own_python_is_clean_under_ruff():
     lint = subprocess.run([tool("ruff"), "check", "--no-cache", "."], cwd=TEMPLATE, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_the_templates_own_workflow_is_valid_and_its_steps_are_shellcheck_clean():
+    workflow = TEMPLATE / ".github/workflows/tests.yml"
+    valid = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow],
+                           capture_output=True, text=True)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    assert_run_steps_pass_shellcheck(workflow)
+    assert "bash .ci/run" in workflow.read_text()

@@ -3,6 +3,7 @@
 
     python3 scripts/env.py setup     create or repair the venv, install the locks into it
     python3 scripts/env.py lock      rewrite the locks from requirements*.txt
+                                     (--check: are they up to date? --upgrade: newest pins)
     python3 scripts/env.py check     compare the venv with the locks and .python-version
 
 (On Windows: `py scripts\\env.py setup`.) You edit requirements.txt and
@@ -243,7 +244,10 @@ def normalize(name: str) -> str:
 def inputs_digest(lock: str, version: str) -> str:
     digest = hashlib.sha256(f"python {version}\n".encode())
     for name in LOCK_INPUTS[lock]:
-        digest.update((ROOT / name).read_text().encode())  # read_text: same on CRLF checkouts
+        try:
+            digest.update((ROOT / name).read_text().encode())  # read_text: same on CRLF checkouts
+        except OSError:
+            raise EnvError(f"{name} is missing: {lock} is written from it") from None
     return digest.hexdigest()[:16]
 
 
@@ -265,6 +269,20 @@ def stale_locks(version: str) -> list[str]:
         if f"inputs {inputs_digest(lock, version)}" not in "".join(header):
             stale.append(lock)
     return stale
+
+
+def check_locks(version: str) -> int:
+    """`lock --check`: were both locks written from today's inputs? Reads files only."""
+    stale = stale_locks(version)
+    for lock_name in stale:
+        inputs = ", ".join(LOCK_INPUTS[lock_name])
+        say(f"{lock_name} is stale: {inputs} or the Python version ({version}) changed since it"
+            " was written" if (ROOT / lock_name).exists() else f"{lock_name} is missing")
+    if stale:
+        say("fix: run `python3 scripts/env.py lock`, then commit the locks")
+        return 1
+    say(f"{RUNTIME_LOCK} and {DEV_LOCK} match requirements*.txt and Python {version}")
+    return 0
 
 
 def resolver() -> list[str]:
@@ -488,8 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         help="uv when it is installed (auto), or force one; also the ENV_PY_BACKEND variable",
     )
     lock_parser = commands.add_parser("lock", help="rewrite the locks from requirements*.txt")
-    lock_parser.add_argument("--upgrade", action="store_true",
-                             help="move pins to the newest versions allowed")
+    lock_mode = lock_parser.add_mutually_exclusive_group()
+    lock_mode.add_argument("--upgrade", action="store_true",
+                           help="move pins to the newest versions allowed")
+    lock_mode.add_argument("--check", action="store_true",
+                           help="write nothing: exit 1 if a lock is older than its inputs")
     check_parser = commands.add_parser("check", help="compare the venv with the locks")
     check_parser.add_argument("--runtime", action="store_true",
                               help=f"compare with {RUNTIME_LOCK}, what the image installs;"
@@ -500,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.backend not in ("auto", "pip", "uv"):
                 raise EnvError(f"ENV_PY_BACKEND: {args.backend!r} is not one of auto, pip, uv")
             setup(args.backend)
+        elif args.command == "lock" and args.check:
+            return check_locks(wanted_python())
         elif args.command == "lock":
             lock(wanted_python(), args.upgrade)
         else:
