@@ -2,14 +2,16 @@
 
 It never exits non-zero for an environment or git problem (no Python of that version, no
 network, a requirement that cannot be installed, a git that refuses): cookiecutter would
-then delete the whole project.
+then delete the whole project. It never touches a venv that is already there.
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 WINDOWS = os.name == "nt"
@@ -24,6 +26,19 @@ def unused_paths(answers):
     if answers["ci"] == "none":
         paths.append(".github")
     return paths
+
+
+def throwaway_render(answers, root):
+    """True for the renders `cruft update` and `cruft diff` make only to compare files.
+
+    cruft renders each template version into a new `tempfile.TemporaryDirectory()` (a `tmp`
+    and eight characters, right in the system temp folder). cruft never sets `_output_dir`,
+    which the `cookiecutter` command and pytest-cookies always set; `cruft create` renders
+    into the user's folder. Both conditions together mean a render that is thrown away.
+    """
+    parent = root.resolve().parent
+    return ("_output_dir" not in answers and re.fullmatch(r"tmp[a-z0-9_]{8}", parent.name) is not None
+            and parent.parent == Path(tempfile.gettempdir()).resolve())
 
 
 def make_venv(answers, root, finish):
@@ -52,19 +67,32 @@ def init_git(answers, root):
         print("\nNo git repository was made: git is not installed.")
         return
     outer = git(root, "rev-parse", "--show-toplevel")
+    if outer.returncode == 0 and Path(outer.stdout.strip()).resolve() == root.resolve():
+        print("\nThe project is already a git repository: nothing was committed"
+              " (`git status` shows what this bake changed).")
+        return
     if outer.returncode == 0:
+        github = "" if answers["ci"] == "none" else " (GitHub runs only the workflows in its root's .github/)"
         print(f"\nNo git repository was made: the project is inside the git work tree"
-              f" {outer.stdout.strip()}.")
+              f" {outer.stdout.strip()}{github}.")
         return
     # Settings only for these commands, never written to any git config: a first branch
     # named main unless the user chose a default, and the answers as the commit's
     # identity when git has none.
-    options = []
+    options, notes = [], []
     if git(root, "config", "init.defaultBranch").returncode != 0:
         options += ["-c", "init.defaultBranch=main"]
     for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
         if git(root, "config", key).returncode != 0:
             options += ["-c", f"{key}={answers[answer]}"]
+            notes.append(f"git has no {key}: the commit has {answers[answer]!r} from the answers; set"
+                         f" yours for later commits with `git config --global {key} ...`")
+    if not (root / "requirements.lock").exists():
+        notes.append("the locks are not in it yet: once setup has written them, commit them with"
+                     " `git add requirements*.lock && git commit -m 'Lock the requirements'`")
+    if "_output_dir" not in answers:  # cruft create writes .cruft.json after this hook
+        notes.append("cruft adds .cruft.json next: commit it with"
+                     " `git add .cruft.json && git commit -m 'Link to the template'`")
     message = f"Start {answers['project_name']} from the reproducible Python template"
     for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", message]):
         done = git(root, *options, *step)
@@ -73,6 +101,8 @@ def init_git(answers, root):
             print(f"\ngit {step[0]} failed, the project is kept as it is: {reason}")
             return
     print("\nMade a git repository with one commit of every file (the venv is not in it).")
+    for note in notes:
+        print(f"  - {note}")
 
 
 def main(answers, root):
@@ -82,8 +112,16 @@ def main(answers, root):
             shutil.rmtree(path)
         else:
             path.unlink()
+    if throwaway_render(answers, root):
+        return  # no venv, no install, no git: only the files are compared
     setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
-    ready = make_venv(answers, root, f"cd {answers['project_slug']} && {setup}")
+    finish = f"cd {answers['project_slug']} && {setup}"
+    if (root / answers["venv_dir"]).exists():  # a re-bake (-f) over a project: its venv is the user's
+        print(f"\n{answers['venv_dir']}/ was already there and is kept as it is: nothing was installed"
+              f" or removed.\nMake it equal to the locks (removing what they do not list) with:\n    {finish}")
+        ready = False
+    else:
+        ready = make_venv(answers, root, finish)
     if answers["init_git"]:
         try:
             init_git(answers, root)
@@ -97,4 +135,7 @@ def main(answers, root):
 
 
 if __name__ == "__main__":
-    main(json.loads(r"""{{ cookiecutter | tojson }}"""), Path.cwd())
+    try:
+        main(json.loads(r"""{{ cookiecutter | tojson }}"""), Path.cwd())
+    finally:
+        Path(__file__).unlink(missing_ok=True)  # this rendered copy holds the answers

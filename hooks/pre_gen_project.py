@@ -8,12 +8,14 @@ import json
 import keyword
 import re
 import sys
+from pathlib import Path
 
 # Names the generated project already uses at its root, and import names of each
 # starter set's packages: a slug or venv folder with one of these names would clash.
 PROJECT_NAMES = {"scripts", "tests", "requirements.txt", "requirements-dev.txt",
                  "requirements.lock", "requirements-dev.lock", "readme.md", "dockerfile",
-                 ".python-version", ".gitignore", ".dockerignore", ".git", ".env"}
+                 ".python-version", ".gitignore", ".dockerignore", ".git", ".env", ".github",
+                 "pyproject.toml", ".cruft.json"}
 STARTER_IMPORTS = {
     "none": set(),
     "data-science": {"numpy", "pandas", "matplotlib"},
@@ -73,4 +75,7 @@ def main(answers):
 
 
 if __name__ == "__main__":
-    main(json.loads(r"""{{ cookiecutter | tojson }}"""))
+    try:
+        main(json.loads(r"""{{ cookiecutter | tojson }}"""))
+    finally:
+        Path(__file__).unlink(missing_ok=True)  # this rendered copy holds the answers

@@ -21,7 +21,7 @@ COMBINATIONS = [
     for starter, ci in [(s, "github-actions") for s in STARTERS] + [("none", "none")]
     for docker in (True, False)
 ]
-ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", ".python-version",
+ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", ".python-version", "pyproject.toml",
           ".gitignore", "scripts/env.py", "tests/test_smoke.py"}
 DOCKER = {"Dockerfile", ".dockerignore"}
 GITHUB = {".github/workflows/ci.yml", ".github/workflows/refresh-locks.yml", ".github/dependabot.yml"}

@@ -111,6 +111,8 @@ def test_bake_commits_every_file_and_the_locks_with_the_answers_as_identity(cook
     project = bake(cookies, author_name="Ada Lovelace", author_email="ada@example.org")
     out, _ = capfd.readouterr()
     assert "Made a git repository with one commit of every file (the venv is not in it)." in out
+    assert "git has no user.name: the commit has 'Ada Lovelace' from the answers" in out
+    assert "the locks are not in it yet" not in out
     assert git(project.path, "rev-list", "--count", "HEAD") == "1"
     assert git(project.path, "status", "--porcelain", "--ignored=no") == ""
     on_disk = {p.relative_to(project.path).as_posix() for p in project.path.rglob("*")
@@ -128,10 +130,14 @@ def test_bake_commits_every_file_and_the_locks_with_the_answers_as_identity(cook
     assert local.stdout == ""
 
 
-def test_a_configured_identity_and_branch_name_are_used(cookies, git_config):
+def test_a_configured_identity_and_branch_name_are_used(cookies, capfd, git_config):
     git_config.write_text("[user]\n\tname = Grace Hopper\n\temail = grace@example.org\n"
                           "[init]\n\tdefaultBranch = trunk\n")
     project = bake(cookies, create_venv=False)
+    out, _ = capfd.readouterr()
+    assert "git has no" not in out
+    # No venv step, so no locks yet: the bake says how to commit them later.
+    assert "the locks are not in it yet: once setup has written them, commit them with" in out
     assert git(project.path, "log", "-1", "--format=%an <%ae>") == "Grace Hopper <grace@example.org>"
     assert git(project.path, "symbolic-ref", "--short", "HEAD") == "trunk"
 
@@ -143,7 +149,8 @@ def test_inside_an_existing_work_tree_no_repository_is_made(tmp_path, git_config
     done = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(outer / "services"),
                            str(TEMPLATE), "create_venv=false"], capture_output=True, text=True, env=clean_env())
     assert done.returncode == 0, done.stderr
-    assert f"No git repository was made: the project is inside the git work tree {outer}." in done.stdout
+    assert (f"No git repository was made: the project is inside the git work tree {outer}"
+            " (GitHub runs only the workflows in its root's .github/).") in done.stdout
     assert not (outer / "services/my_project/.git").exists()
     assert subprocess.run(["git", "rev-parse", "HEAD"], cwd=outer, capture_output=True).returncode != 0
 

@@ -43,6 +43,7 @@ REFUSED = [
     ("venv-empty", {"venv_dir": ""}, ["venv_dir", "''", "plain folder name"]),
     ("venv-with-space", {"venv_dir": "my venv"}, ["venv_dir", "'my venv'", "plain folder name"]),
     ("venv-is-tests-folder", {"venv_dir": "tests"}, ["venv_dir", "'tests'", "already has"]),
+    ("venv-is-github-folder", {"venv_dir": ".github"}, ["venv_dir", "'.github'", "already has"]),
     ("venv-is-package-folder", {"venv_dir": "my_project"}, ["venv_dir", "'my_project'", "already has"]),
     ("name-blank", {"project_name": "   ", "project_slug": "blank"}, ["project_name", "one line"]),
     ("name-two-lines", {"project_name": "two\nlines", "project_slug": "two_lines"},

@@ -443,7 +443,9 @@ def setup(backend: str) -> None:
     ensure_venv(version, uv)
     stale = stale_locks(version)
     if stale:
-        say(f"{' and '.join(stale)} missing or older than the requirements: locking first")
+        first = not any((ROOT / name).exists() for name in LOCK_INPUTS)
+        say("no locks yet: writing them first" if first else
+            f"{' and '.join(stale)} missing or older than the requirements: locking first")
         lock(version)
     python = venv_python()
     if uv:

@@ -1,0 +1,147 @@
+"""Template updates lose nothing: real cruft create / check / diff / update, and re-bakes with -f.
+
+The template is a local git repository made from this checkout's files; "a new template
+version" is a second commit there. Every cruft and cookiecutter command runs with its own
+empty temp folder, which must be empty again afterwards: the hooks' rendered copies hold
+the user's answers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE, clean_env, tool
+
+LOCKS = ["requirements.lock", "requirements-dev.lock"]
+IDENTITY = ["-c", "user.name=Template Maintainer", "-c", "user.email=maintainer@example.org"]
+
+
+class Workspace:
+    """A template repository, an output folder and a private temp folder, with commands run in them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.tmp = root / "tmp"
+        self.tmp.mkdir()
+        self.template = root / "template"
+        shutil.copytree(TEMPLATE, self.template, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"))
+        self.git(self.template, "init", "--quiet")
+        self.commit_template("The template")
+
+    def run(self, *cmd, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True,
+                              env=clean_env(TMPDIR=str(self.tmp)))
+        if check and done.returncode != 0:
+            raise AssertionError(f"{cmd} exited {done.returncode}\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def git(self, cwd: Path, *args) -> str:
+        return self.run("git", *IDENTITY, *args, cwd=cwd).stdout
+
+    def commit_template(self, message: str) -> None:
+        self.git(self.template, "add", "--all")
+        self.git(self.template, "commit", "--quiet", "-m", message)
+
+    def edit(self, path: Path, old: str, new: str) -> None:
+        text = path.read_text()
+        assert old in text, (path, old)
+        path.write_text(text.replace(old, new, 1))
+
+
+def snapshot(project: Path) -> dict[str, tuple]:
+    """Every file of the venv and the locks: size and modification time, and the locks' bytes."""
+    files = [p for p in (project / "venv").rglob("*") if p.is_file() or p.is_symlink()]
+    state = {p.relative_to(project).as_posix(): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in files}
+    for lock in LOCKS:
+        state[lock] = ((project / lock).stat().st_mtime_ns, (project / lock).read_bytes())
+    return state
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return Workspace(tmp_path)
+
+
+def cruft(*args) -> list[str]:
+    return [tool("cruft"), *args]
+
+
+def test_cruft_round_trip_keeps_edits_venv_and_locks_and_leaves_nothing_behind(workspace):
+    ws = workspace
+    out = ws.root / "out"
+    out.mkdir()
+    created = ws.run(*cruft("create", "--no-input", ws.template, "--extra-context",
+                            '{"starter_requirements": "data-science"}'), cwd=out)
+    project = out / "my_project"
+    # cruft create ends like a bake: a ready venv, a first commit, and what to do with .cruft.json.
+    assert "env.py: ready in" in created.stdout and (project / "venv").is_dir()
+    assert "commit it with `git add .cruft.json" in created.stdout
+    ws.git(project, "add", ".cruft.json")
+    ws.git(project, "commit", "--quiet", "-m", "Link to the template")
+
+    # The user's own work, committed: prose, and a new dependency locked and installed.
+    ws.edit(project / "README.md", "## Tests\n", "## Tests\n\nOur notes on testing.\n")
+    with open(project / "requirements.txt", "a") as requirements:
+        requirements.write("six                 # our own dependency\n")
+    ws.run(sys.executable, "scripts/env.py", "setup", cwd=project)
+    ws.git(project, "commit", "--quiet", "--all", "-m", "Our edits")
+    before = snapshot(project)
+
+    # A new template version changes a file the user edited and one they did not.
+    generated = ws.template / "{{cookiecutter.project_slug}}"
+    ws.edit(generated / "README.md", "## Set up\n", "## Set up\n\nA line from the new template version.\n")
+    ws.edit(generated / ".gitignore", "# Secrets and local settings\n.env\n",
+            "# Secrets and local settings\n.env\n.envrc\n")
+    ws.commit_template("A new template version")
+
+    check = ws.run(*cruft("check"), cwd=project, check=False)
+    assert check.returncode != 0 and "out of date" in check.stdout
+    # diff: the project against its template version, i.e. the user's edits, and nothing else.
+    diff = ws.run(*cruft("diff", "--exit-code"), cwd=project, check=False).stdout
+    changed = {line.split()[-1].split("/", 1)[1] for line in diff.splitlines() if line.startswith("diff --git")}
+    assert changed == {"README.md", "requirements.txt"}, diff
+
+    update = ws.run(*cruft("update", "--skip-apply-ask"), cwd=project)
+    # The renders cruft throws away made no venv, installed nothing and ran no git.
+    assert "env.py" not in update.stdout + update.stderr
+    assert "git repository" not in update.stdout + update.stderr
+    readme = (project / "README.md").read_text()
+    assert "A line from the new template version." in readme and "Our notes on testing." in readme
+    assert ".envrc" in (project / ".gitignore").read_text()
+    assert "six " in (project / "requirements.txt").read_text()
+    assert not [p for p in project.rglob("*.rej")] and not [p for p in project.rglob("*.orig")]
+    assert snapshot(project) == before
+    assert ws.run(*cruft("check"), cwd=project).returncode == 0
+    status = ws.git(project, "status", "--porcelain").splitlines()
+    assert {line[3:] for line in status} == {".cruft.json", ".gitignore", "README.md"}
+    assert list(ws.tmp.iterdir()) == []
+
+
+def test_a_rebake_with_force_keeps_the_venv_and_says_how_to_sync(workspace):
+    ws = workspace
+    out = ws.root / "out"
+    bake = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", out, TEMPLATE]
+    ws.run(*bake, cwd=ws.root)
+    project = out / "my_project"
+    ws.run(project / "venv/bin/python", "-m", "pip", "install", "--quiet", "six", cwd=project)
+    before = snapshot(project)
+    again = ws.run(*bake, "--overwrite-if-exists", cwd=ws.root)
+    assert "venv/ was already there and is kept as it is: nothing was installed or removed." in again.stdout
+    assert "python3 scripts/env.py setup" in again.stdout
+    assert "The project is already a git repository: nothing was committed" in again.stdout
+    assert snapshot(project) == before
+    ws.run(project / "venv/bin/python", "-c", "import six", cwd=project)
+    assert list(ws.tmp.iterdir()) == []
+
+
+def test_a_refused_bake_leaves_no_answers_in_the_temp_folder(workspace):
+    ws = workspace
+    done = ws.run(sys.executable, "-m", "cookiecutter", "--no-input", "-o", ws.root / "out", TEMPLATE,
+                  "project_slug=json", "create_venv=false", cwd=ws.root, check=False)
+    assert done.returncode != 0 and "error: project_slug: 'json'" in done.stderr
+    assert list(ws.tmp.iterdir()) == []
