@@ -46,7 +46,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed rounds (default 5)")
     parser.add_argument("--starter", default="data-science")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    # A prefix of our own: a bare `tmpXXXXXXXX` folder is what cruft renders its comparisons in.
+    with tempfile.TemporaryDirectory(prefix="bench-cruft-") as tmp:
         scratch = Path(tmp)
         template = scratch / "template"
         shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(
