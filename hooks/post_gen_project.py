@@ -21,8 +21,13 @@ def unused_paths(answers):
     paths = []
     if not answers["use_docker"]:
         paths += ["Dockerfile", ".dockerignore"]
-    if answers["starter_requirements"] != "web-api":
-        paths.append(f"{answers['project_slug']}/app.py")
+    starter, package = answers["starter_requirements"], answers["project_slug"]
+    if starter != "web-api":
+        paths.append(f"{package}/app.py")
+    if starter != "machine-learning":
+        paths.append(f"{package}/model.py")
+    if starter not in ("data-science", "machine-learning"):
+        paths += [f"{package}/reproducibility.py", "tests/test_reproducibility.py"]
     if answers["ci"] == "none":
         paths.append(".github")
     return paths
@@ -117,8 +122,10 @@ def main(answers, root):
     setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
     finish = f"cd {answers['project_slug']} && {setup}"
     if (root / answers["venv_dir"]).exists():  # a re-bake (-f) over a project: its venv is the user's
-        print(f"\n{answers['venv_dir']}/ was already there and is kept as it is: nothing was installed"
-              f" or removed.\nMake it equal to the locks (removing what they do not list) with:\n    {finish}")
+        print(f"\n{answers['venv_dir']}/ and the locks were kept as they are: nothing was installed or"
+              " removed. But this bake rewrote every file the template makes, your edits included:"
+              " review them with `git diff` (undo with `git checkout -- FILE`) before making the venv"
+              f" equal to the locks with:\n    {finish}")
         ready = False
     else:
         ready = make_venv(answers, root, finish)

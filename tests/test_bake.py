@@ -38,7 +38,12 @@ def test_every_combination_renders_clean_files(cookies, starter, docker, ci):
     project = bake(cookies, starter_requirements=starter, use_docker=docker, ci=ci, create_venv=False,
                    init_git=False)
     slug = project.context["project_slug"]
-    package = {f"{slug}/__init__.py", f"{slug}/__main__.py"} | ({f"{slug}/app.py"} if starter == "web-api" else set())
+    package = {f"{slug}/__init__.py", f"{slug}/__main__.py"} | {
+        "none": set(),
+        "data-science": {f"{slug}/reproducibility.py", "tests/test_reproducibility.py"},
+        "machine-learning": {f"{slug}/reproducibility.py", "tests/test_reproducibility.py", f"{slug}/model.py"},
+        "web-api": {f"{slug}/app.py"},
+    }[starter]
     github = GITHUB if ci == "github-actions" else set()
     assert files(project.path) == ALWAYS | package | (DOCKER if docker else set()) | github
     for path in project.path.rglob("*"):

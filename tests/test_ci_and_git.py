@@ -74,10 +74,17 @@ def test_lock_check_names_each_stale_lock_and_the_fix_without_network(cookies, e
     assert drift.returncode == 1
     for lock in BOTH_LOCKS:
         assert (f"env.py: {lock} is stale" in drift.stdout) == (lock in stale), drift.stdout
-    assert "fix: run `python3 scripts/env.py lock`, then commit the locks" in drift.stdout
+    assert "fix: run `python3 scripts/env.py lock` (then `setup`), and commit the locks" in drift.stdout
     if line:  # the fix it names works
         project.env_py("lock")
         assert project.env_py("lock", "--check", env=OFFLINE).returncode == 0
+
+
+def test_comments_and_blank_lines_do_not_make_a_lock_stale(cookies):
+    project = bake(cookies, init_git=False)
+    path = project.path / "requirements.txt"
+    path.write_text("# A new comment, as a template update may bring.\n\n" + path.read_text() + "   \n")
+    assert project.env_py("lock", "--check", env=OFFLINE).returncode == 0
 
 
 def test_lock_check_names_a_missing_lock(cookies):

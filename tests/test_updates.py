@@ -131,7 +131,8 @@ def test_a_rebake_with_force_keeps_the_venv_and_says_how_to_sync(workspace):
     ws.run(project / "venv/bin/python", "-m", "pip", "install", "--quiet", "six", cwd=project)
     before = snapshot(project)
     again = ws.run(*bake, "--overwrite-if-exists", cwd=ws.root)
-    assert "venv/ was already there and is kept as it is: nothing was installed or removed." in again.stdout
+    assert "venv/ and the locks were kept as they are: nothing was installed or removed." in again.stdout
+    assert "this bake rewrote every file the template makes, your edits included" in again.stdout
     assert "python3 scripts/env.py setup" in again.stdout
     assert "The project is already a git repository: nothing was committed" in again.stdout
     assert snapshot(project) == before

@@ -242,12 +242,18 @@ def normalize(name: str) -> str:
 
 
 def inputs_digest(lock: str, version: str) -> str:
+    """What a lock is written from: the Python version and the requirement lines (comments,
+    blank lines and line endings do not count)."""
     digest = hashlib.sha256(f"python {version}\n".encode())
     for name in LOCK_INPUTS[lock]:
         try:
-            digest.update((ROOT / name).read_text().encode())  # read_text: same on CRLF checkouts
+            text = (ROOT / name).read_text()
         except OSError:
             raise EnvError(f"{name} is missing: {lock} is written from it") from None
+        for line in text.splitlines():
+            requirement = re.sub(r"(^|\s)#.*", "", line).strip()  # pip's comment rule
+            if requirement:
+                digest.update(f"{requirement}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -279,7 +285,7 @@ def check_locks(version: str) -> int:
         say(f"{lock_name} is stale: {inputs} or the Python version ({version}) changed since it"
             " was written" if (ROOT / lock_name).exists() else f"{lock_name} is missing")
     if stale:
-        say("fix: run `python3 scripts/env.py lock`, then commit the locks")
+        say("fix: run `python3 scripts/env.py lock` (then `setup`), and commit the locks")
         return 1
     say(f"{RUNTIME_LOCK} and {DEV_LOCK} match requirements*.txt and Python {version}")
     return 0
@@ -413,9 +419,14 @@ def marker_holds(marker: str, env: dict) -> bool:
     return either()
 
 
+def pins_for(lock_path: Path, env: dict) -> dict[str, str]:
+    """The lock's `name: version` pins whose markers hold in the marker environment `env`."""
+    return {name: pin for name, pin, marker in read_lock(lock_path) if marker_holds(marker, env)}
+
+
 def differences(lock_path: Path, version: str, state: dict) -> list[str]:
     env, have = state["env"], state["dists"]
-    want = {name: pin for name, pin, marker in read_lock(lock_path) if marker_holds(marker, env)}
+    want = pins_for(lock_path, env)
     found = []
     if env["python_version"] != version:
         found.append(f"python: the venv has {env['python_full_version']},"
