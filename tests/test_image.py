@@ -109,10 +109,11 @@ class Image:
                        "--build-arg", f"PYTHON_VERSION={version}", "-t", self.tag, str(self.project.path))
         return time.perf_counter() - started, done.stdout
 
-    def run(self, *cmd, user=None) -> subprocess.CompletedProcess:
+    def run(self, *cmd, user=None, volume=None) -> subprocess.CompletedProcess:
         container = buildah("from", "--pull-never", self.tag).stdout.strip()
+        options = (["--user", user] if user else []) + (["--volume", volume] if volume else [])
         try:
-            return buildah("run", *(["--user", user] if user else []), container, "--", *cmd, check=False)
+            return buildah("run", *options, container, "--", *cmd, check=False)
         finally:
             buildah("rm", container)
 
@@ -150,6 +151,7 @@ def report_costs(request):
 BAKES = [
     pytest.param("none", id="default"),
     pytest.param("data-science", id="data-science"),
+    pytest.param("machine-learning", id="machine-learning"),
     pytest.param("web-api", id="web-api"),
 ]
 
@@ -257,3 +259,19 @@ def test_a_source_change_reuses_the_dependency_layer(images):
     source = next(s for s in steps if s.split("\n")[0].endswith("COPY . ."))
     assert "Using cache" in install
     assert "Using cache" not in source
+
+
+def test_a_model_trained_in_the_venv_predicts_the_same_in_the_image(images, tmp_path):
+    """The promise of the template, end to end: laptop and container give the same numbers."""
+    image = images("machine-learning")
+    project, model = image.project, tmp_path / "model"
+    project.run(project.python, "-m", "my_project", "train", model, "--seed", "3")
+    in_venv = project.run(project.python, "-m", "my_project", "predict", model)
+    for path in [model, *model.iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # readable by the image's non-root user
+    in_image = image.run("python", "-m", "my_project", "predict", "/model", volume=f"{model}:/model:ro")
+    assert in_image.returncode == 0, in_image.stderr
+    assert in_image.stdout == in_venv.stdout and in_venv.stdout.strip()
+    # The image's Debian Python is another patch level: a note, never a refusal.
+    assert "note: python_full: recorded" in in_image.stderr and "error" not in in_image.stderr
+    assert "PYTHONHASHSEED=0" in image.config()["Env"]

@@ -37,8 +37,12 @@ def train(out_dir: Path, seed: int) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MODEL).write_bytes(pickle.dumps(model, protocol=5))
     x_test.to_csv(out_dir / TEST_SET, index=False, lineterminator="\n")
-    record = {"fingerprint": reproducibility.fingerprint(), "seed": seed, "command": sys.argv,
-              "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # never compared
+    record = {
+        "fingerprint": reproducibility.fingerprint(),
+        "seed": seed,
+        "command": " ".join(["python -m {{ cookiecutter.project_slug }}", *sys.argv[1:]]),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # never compared
+    }
     (out_dir / ENVIRONMENT).write_text(json.dumps(record, indent=2) + "\n")
     print(f"trained on {len(x_train)} rows; wrote {MODEL}, {TEST_SET}, {ENVIRONMENT} in {out_dir}",
           file=sys.stderr)
@@ -61,12 +65,14 @@ def predict(out_dir: Path, csv: Path | None, allow_mismatch: bool) -> int:
     except (ValueError, KeyError, TypeError):
         return fail(f"{out_dir / ENVIRONMENT} is not an environment record written by `train`")
     try:
-        notes = reproducibility.verify(recorded, strict=not allow_mismatch)
+        for note in reproducibility.verify(recorded):
+            print(f"note: {note}", file=sys.stderr)
     except reproducibility.EnvironmentMismatch as mismatch:
-        return fail(f"{mismatch}\nThe model was trained in another environment. Make this one match"
-                    " (`python3 scripts/env.py setup`), or pass --allow-mismatch to use it anyway.")
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        if not allow_mismatch:
+            return fail(f"{mismatch}\nThe model was trained in another environment. Make this one"
+                        " match (`python3 scripts/env.py setup`), or pass --allow-mismatch to use"
+                        " it anyway.")
+        print(f"warning: {mismatch}\nUsing the model anyway (--allow-mismatch).", file=sys.stderr)
     try:
         model = pickle.loads((out_dir / MODEL).read_bytes())
         features = pd.read_csv(csv or out_dir / TEST_SET)

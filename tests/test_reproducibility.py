@@ -1,0 +1,99 @@
+"""The data starters' reproducibility kit, run for real in baked venvs.
+
+The same model in the production image is proven in test_image.py; `verify`'s rules are the
+generated project's own tests (tests/test_reproducibility.py), run here too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import bake
+
+
+def ml(project, *args, check: bool = True):
+    """`python -m my_project ARGS` in the project's venv."""
+    return project.run(project.python, "-m", project.context["project_slug"], *map(str, args), check=check)
+
+
+@pytest.mark.parametrize("starter", ["data-science", "machine-learning"])
+def test_the_generated_reproducibility_tests_pass(baked, starter):
+    project = baked(starter_requirements=starter)
+    done = project.run(project.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_reproducibility.py")
+    assert "6 passed" in done.stdout
+
+
+def test_training_twice_with_one_seed_gives_the_same_bytes_and_predictions(baked, tmp_path):
+    project = baked(starter_requirements="machine-learning")
+    for name in ("first", "second"):
+        ml(project, "train", tmp_path / name, "--seed", 5)
+    for name in ("model.pkl", "test.csv"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+    first, second = (ml(project, "predict", tmp_path / name) for name in ("first", "second"))
+    assert first.stdout == second.stdout and first.stderr == ""
+    rows = len((tmp_path / "first/test.csv").read_text().splitlines()) - 1
+    assert first.stdout.split() and set(first.stdout.split()) <= {"0", "1", "2"}  # the three wine classes
+    assert len(first.stdout.splitlines()) == rows
+    record = json.loads((tmp_path / "first/environment.json").read_text())
+    assert record["seed"] == 5 and record["command"] == f"python -m my_project train {tmp_path / 'first'} --seed 5"
+    assert record["fingerprint"]["packages"]["scikit-learn"]
+    # Another seed is another model.
+    ml(project, "train", tmp_path / "other", "--seed", 6)
+    assert (tmp_path / "other/model.pkl").read_bytes() != (tmp_path / "first/model.pkl").read_bytes()
+
+
+def test_predict_refuses_a_drifted_venv_until_told_or_repaired(cookies, tmp_path):
+    project = bake(cookies, starter_requirements="machine-learning", init_git=False)
+    ml(project, "train", tmp_path / "model")
+    expected = ml(project, "predict", tmp_path / "model").stdout
+    recorded = json.loads((tmp_path / "model/environment.json").read_text())["fingerprint"]["packages"]["joblib"]
+    other = "1.4.2" if recorded != "1.4.2" else "1.5.0"
+    project.run(project.python, "-m", "pip", "install", "--quiet", f"joblib=={other}")
+
+    refused = ml(project, "predict", tmp_path / "model", check=False)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert f"joblib: recorded {recorded}, here {other}" in refused.stderr
+    assert "pass --allow-mismatch to use it anyway" in refused.stderr and "Traceback" not in refused.stderr
+
+    allowed = ml(project, "predict", tmp_path / "model", "--allow-mismatch")
+    assert allowed.stdout == expected
+    assert allowed.stderr.startswith("warning: this environment differs") and "--allow-mismatch" in allowed.stderr
+
+    project.env_py("setup")  # back to the locks: accepted again
+    assert ml(project, "predict", tmp_path / "model").stdout == expected
+
+
+BROKEN = [
+    pytest.param(None, "cannot read", id="missing"),
+    pytest.param('{"fingerprint": ', "is not an environment record written by `train`", id="not-json"),
+    pytest.param('{"seed": 1}', "is not an environment record written by `train`", id="no-fingerprint"),
+    pytest.param('["a list"]', "is not an environment record written by `train`", id="wrong-shape"),
+]
+
+
+@pytest.mark.parametrize("content, words", BROKEN)
+def test_a_missing_or_corrupt_environment_record_is_one_clear_line(baked, tmp_path, content, words):
+    project = baked(starter_requirements="machine-learning")
+    (tmp_path / "model").mkdir()
+    if content is not None:
+        (tmp_path / "model/environment.json").write_text(content)
+    done = ml(project, "predict", tmp_path / "model", check=False)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and words in done.stderr
+
+
+def test_the_data_science_readme_snippet_saves_a_fingerprint_that_verifies(baked, tmp_path):
+    project = baked(starter_requirements="data-science")
+    readme = (project.path / "README.md").read_text()
+    [snippet] = re.findall(r"```python\n(.*?)```", readme, re.S)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "snippet.py").write_text(snippet.replace("...  #", "pass  #"))
+    # Run from a folder of its own, as a script elsewhere would, with the project importable.
+    project.run(project.python, "-c", "import os, runpy, sys; sys.path.insert(0, os.getcwd());"
+                f" os.chdir({str(tmp_path)!r}); runpy.run_path('snippet.py')")
+    saved = tmp_path / "results/environment.json"
+    check = ("import json; from my_project.reproducibility import verify;"
+             f" print(verify(json.load(open({str(saved)!r}))))")
+    assert project.run(project.python, "-c", check).stdout == "[]\n"
