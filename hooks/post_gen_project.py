@@ -15,6 +15,9 @@ import tempfile
 from pathlib import Path
 
 WINDOWS = os.name == "nt"
+# Resolved locks for every starter set and Python version, copied in unrendered; the pair
+# for these answers becomes the project's locks, the rest goes.
+SHIPPED = ".shipped-locks"
 
 
 def unused_paths(answers):
@@ -31,6 +34,20 @@ def unused_paths(answers):
     if answers["ci"] == "none":
         paths.append(".github")
     return paths
+
+
+def place_locks(answers, root):
+    """Puts the template's locks for these answers at the project root; False if none ship.
+
+    A project that already has locks (a re-bake with -f) keeps its own.
+    """
+    pair = root / SHIPPED / answers["python_version"] / answers["starter_requirements"]
+    placed = pair.is_dir()
+    if placed and not (root / "requirements.lock").exists():
+        for lock in pair.iterdir():
+            os.replace(lock, root / lock.name)
+    shutil.rmtree(root / SHIPPED, ignore_errors=True)
+    return placed
 
 
 def throwaway_render(answers, root):
@@ -117,8 +134,12 @@ def main(answers, root):
             shutil.rmtree(path)
         else:
             path.unlink()
+    shipped = place_locks(answers, root)
     if throwaway_render(answers, root):
         return  # no venv, no install, no git: only the files are compared
+    if not shipped and not (root / "requirements.lock").exists():
+        print(f"The template ships no locks for Python {answers['python_version']}:"
+              " setup resolves them from the package index.")
     setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
     finish = f"cd {answers['project_slug']} && {setup}"
     if (root / answers["venv_dir"]).exists():  # a re-bake (-f) over a project: its venv is the user's

@@ -291,6 +291,23 @@ def check_locks(version: str) -> int:
     return 0
 
 
+def install_uv() -> list[str]:
+    """Installs uv into the venv with pip: the dev lock's pin, hash-checked, when it has one."""
+    entry = None
+    if (ROOT / DEV_LOCK).exists():
+        entry = re.search(r"^uv==.*?(?=^\S|\Z)", (ROOT / DEV_LOCK).read_text(), re.M | re.S)
+    requirement = VENV / "uv-requirement.txt"
+    requirement.write_text(entry.group() if entry else "uv\n")
+    pinned, how = (["--require-hashes"], f"as {DEV_LOCK} pins it") if entry else ([], "unpinned")
+    try:
+        with Step(f"installing uv into {VENV_DIR}/ with pip ({how})"):
+            run([venv_python(), "-m", "pip", "install", "--quiet", *pinned, "-r", requirement],
+                "installing uv")
+    finally:
+        requirement.unlink(missing_ok=True)
+    return find_uv()
+
+
 def resolver() -> list[str]:
     """uv, which writes the locks; installed into the venv when nowhere else."""
     uv = find_uv()
@@ -298,9 +315,7 @@ def resolver() -> list[str]:
         return uv
     if not venv_python().exists():
         raise EnvError("uv, which writes the locks, is missing: `pip install uv`, or run setup")
-    with Step(f"installing uv into {VENV_DIR}/ to write the locks"):
-        run([venv_python(), "-m", "pip", "install", "--quiet", "uv"], "installing uv")
-    return find_uv()
+    return install_uv()
 
 
 def lock(version: str, upgrade: bool = False) -> None:
@@ -452,6 +467,11 @@ def setup(backend: str) -> None:
     if backend == "uv" and not uv:
         raise EnvError("the uv backend was asked for, but uv is not installed (`pip install uv`)")
     ensure_venv(version, uv)
+    if not uv and backend == "auto":
+        try:  # uv installs the rest many times faster than pip
+            uv = install_uv()
+        except EnvError as error:
+            say(f"{error}: pip installs the lock instead")
     stale = stale_locks(version)
     if stale:
         first = not any((ROOT / name).exists() for name in LOCK_INPUTS)
