@@ -21,7 +21,9 @@ COMBINATIONS = [
     for starter, ci in [(s, "github-actions") for s in STARTERS] + [("none", "none")]
     for docker in (True, False)
 ]
-ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", ".python-version", "pyproject.toml",
+# Every bake gets its locks: the template ships them for each starter set and Python version.
+ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", "requirements.lock", "requirements-dev.lock",
+          ".python-version", "pyproject.toml",
           ".gitignore", "scripts/env.py", "tests/test_smoke.py"}
 DOCKER = {"Dockerfile", ".dockerignore"}
 GITHUB = {".github/workflows/ci.yml", ".github/workflows/refresh-locks.yml", ".github/dependabot.yml"}

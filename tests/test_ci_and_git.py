@@ -45,7 +45,7 @@ def test_ci_steps_pass_in_order_on_a_fresh_clone(baked, tmp_path):
     [lock_check] = run_steps(ci, "locks", clone, env)
     assert "match requirements*.txt" in lock_check.stdout
     setup, check, tests = run_steps(ci, "test", clone, env)
-    assert "(pip, hashes checked)" in setup.stdout
+    assert "installing uv into venv/ with pip (as requirements-dev.lock pins it)" in setup.stdout
     assert "in sync" in check.stdout
     assert "1 passed" in tests.stdout
     # The refresh workflow's commands re-resolve the locks, which then match their inputs.
@@ -89,6 +89,7 @@ def test_comments_and_blank_lines_do_not_make_a_lock_stale(cookies):
 
 def test_lock_check_names_a_missing_lock(cookies):
     project = bake(cookies, create_venv=False, init_git=False)
+    (project.path / "requirements.lock").unlink()
     done = project.env_py("lock", "--check", check=False, env=OFFLINE)
     assert done.returncode == 1
     assert "env.py: requirements.lock is missing" in done.stdout
@@ -142,11 +143,19 @@ def test_a_configured_identity_and_branch_name_are_used(cookies, capfd, git_conf
                           "[init]\n\tdefaultBranch = trunk\n")
     project = bake(cookies, create_venv=False)
     out, _ = capfd.readouterr()
-    assert "git has no" not in out
-    # No venv step, so no locks yet: the bake says how to commit them later.
-    assert "the locks are not in it yet: once setup has written them, commit them with" in out
+    assert "git has no" not in out and "the locks are not in it yet" not in out
+    assert {"requirements.lock", "requirements-dev.lock"} <= set(git(project.path, "ls-files").split())
     assert git(project.path, "log", "-1", "--format=%an <%ae>") == "Grace Hopper <grace@example.org>"
     assert git(project.path, "symbolic-ref", "--short", "HEAD") == "trunk"
+
+
+def test_without_locks_the_first_commit_says_how_to_add_them(cookies, capfd):
+    """A Python the template ships no locks for, and no venv step: nothing has written the locks yet."""
+    project = bake(cookies, python_version="3.99", create_venv=False)
+    out, _ = capfd.readouterr()
+    assert "The template ships no locks for Python 3.99: setup resolves them from the package index." in out
+    assert "the locks are not in it yet: once setup has written them, commit them with" in out
+    assert git(project.path, "status", "--porcelain") == ""
 
 
 def test_inside_an_existing_work_tree_no_repository_is_made(tmp_path, git_config):

@@ -18,7 +18,7 @@ def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, 
     assert FINISH in out
     assert (project.path / "README.md").is_file()
     assert project.python.exists()  # the venv is there, with pip, just not filled
-    assert not (project.path / "requirements-dev.lock").exists()
+    assert (project.path / "requirements-dev.lock").exists()  # shipped with the template
     for name in OFFLINE:
         monkeypatch.delenv(name)
     project.env_py("setup")

@@ -141,15 +141,15 @@ def test_markers_are_evaluated_like_pip_does(baked, marker, holds):
     assert not marker or Marker(marker).evaluate(env) is holds
 
 
-def test_setup_with_no_uv_anywhere_uses_pip_and_installs_uv_to_lock(cookies):
-    """A teammate with nothing but Python: the standard venv module, pip, and uv fetched into the venv."""
+def test_setup_with_no_uv_anywhere_installs_the_locked_uv_with_pip_first(cookies):
+    """A teammate with nothing but Python: the standard venv module, pip for the pinned uv, uv for the rest."""
     python = Path(sys.base_prefix) / "bin" / "python3"
     if subprocess.run([python, "-c", "import uv"], capture_output=True).returncode == 0:
         pytest.skip(f"{python} has uv installed")
     project = bake(cookies, create_venv=False)
     path = os.pathsep.join(p for p in clean_env()["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists())
     done = project.run(python, "scripts/env.py", "setup", env={"PATH": path})
-    assert "installing uv into venv/ to write the locks" in done.stdout
-    assert "(pip, hashes checked)" in done.stdout
+    assert "installing uv into venv/ with pip (as requirements-dev.lock pins it)" in done.stdout
+    assert "(uv, hashes checked)" in done.stdout
     assert "\nuv = " not in (project.venv / "pyvenv.cfg").read_text()
     assert project.run(python, "scripts/env.py", "check", env={"PATH": path}).returncode == 0

@@ -42,10 +42,14 @@ def test_the_templates_own_python_is_clean_under_ruff():
     assert lint.returncode == 0, lint.stdout
 
 
-def test_the_templates_own_workflow_is_valid_and_its_steps_are_shellcheck_clean():
-    workflow = TEMPLATE / ".github/workflows/tests.yml"
-    valid = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow],
+def test_the_templates_own_workflows_are_valid_and_their_steps_are_shellcheck_clean():
+    workflows = sorted((TEMPLATE / ".github/workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["refresh-shipped-locks.yml", "tests.yml"]
+    valid = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
                            capture_output=True, text=True)
     assert valid.returncode == 0, valid.stdout + valid.stderr
-    assert_run_steps_pass_shellcheck(workflow)
-    assert "bash .ci/run" in workflow.read_text()
+    for workflow in workflows:
+        assert_run_steps_pass_shellcheck(workflow)
+    assert "bash .ci/run" in (TEMPLATE / ".github/workflows/tests.yml").read_text()
+    refresh = (TEMPLATE / ".github/workflows/refresh-shipped-locks.yml").read_text()
+    assert "python maintenance/refresh_locks.py" in refresh

@@ -69,7 +69,7 @@ def run(cmd: list, what: str) -> None:
 
     Error output is read on the way, to explain the failures people meet most.
     """
-    hint = ""
+    seen = set()
     try:
         proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stderr=subprocess.PIPE,
                                 text=True, errors="replace")
@@ -78,25 +78,25 @@ def run(cmd: list, what: str) -> None:
     for line in proc.stderr:
         sys.stderr.write(line)
         sys.stderr.flush()
-        for pattern, explanation in HINTS.items():
-            if pattern in line.lower():
-                hint = hint or explanation
+        seen.update(pattern for pattern in HINTS if pattern in line.lower())
     if proc.wait() != 0:
-        hint = hint or "see the messages above"
+        hint = next((text for pattern, text in HINTS.items() if pattern in seen),
+                    "see the messages above")
         raise EnvError(f"{what} failed (exit status {proc.returncode}): {hint}")
 
 
-# What pip and uv say (lowercased) on the failures people meet most, and what it means.
+# What pip and uv say (lowercased) on the failures people meet most, and what it means;
+# the first that applies wins (an offline uv also says "no solution found").
 BAD_HASH = ("a downloaded file does not match its hash in the lock (was the lock edited by"
             " hand?): rewrite it with `python3 scripts/env.py lock`")
 OFFLINE = "the package index cannot be reached: check the network, then run the command again"
 HINTS = {
     "do not match the hashes": BAD_HASH,  # pip
     "hash mismatch": BAD_HASH,  # uv
-    "no solution found": "the requirements cannot be resolved: check the names and bounds"
-    " in requirements*.txt",
     "connect": OFFLINE,
     "network": OFFLINE,
+    "no solution found": "the requirements cannot be resolved: check the names and bounds"
+    " in requirements*.txt",
 }
 
 
