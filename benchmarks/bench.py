@@ -1,18 +1,23 @@
-"""Bake-to-ready time of the template, against the bare tools in the same run.
+"""Bake-to-ready time of the template, against the bare tools and a peer in the same run.
 
     .venv/bin/python benchmarks/bench.py [--runs 5] [--starters none data-science]
 
-"Ready" is a project whose two locks are written and whose venv holds the dev lock. For each
-starter set it times, over several rounds with warm package caches (one warm-up round first):
+"Ready" is a project whose two locks are there and whose venv holds the dev lock. For each
+starter set it times, in rounds that alternate between the variants (after one warm-up
+round, so package caches are warm):
 
-  (a) cookiecutter bake, standard-library path   ENV_PY_BACKEND=pip cookiecutter --no-input ...
-  (b) cookiecutter bake, uv path                 ENV_PY_BACKEND=uv  cookiecutter --no-input ...
-  (c) floor for (a): python -m venv, the same two `uv pip compile` calls, pip install, pip check
-  (d) floor for (b): uv venv --seed, the same two `uv pip compile` calls, uv pip sync, uv pip check
-  (e) cookiecutter bake with create_venv=false: what rendering the template costs on its own
+  (b) bake, uv on PATH            cookiecutter --no-input ... (the hook finds uv)
+  (p) peer: uv init + uv add      uv init --python X.Y, uv add <requirements.txt's packages>,
+                                  uv add --dev <requirements-dev.txt's packages>
+  (f) floor for (b)               a render-only bake (create_venv=false), then uv venv --seed
+                                  and uv pip sync of its two locks
+  (a) bake, no uv anywhere        cookiecutter installed in a venv of its own, uv not on PATH
+  (c) floor for (a)               python -m venv, pip install --require-hashes of the two locks
+  (e) render only                 the bake with create_venv=false: cookiecutter's own share
 
-and prints the floor commands, the medians and the ratios a/c and b/d. It is not a test: it
-passes or fails nothing. Needs the template's requirements-dev.txt installed and network access.
+and prints the commands, the medians and the ratios b/p, b/f and a/c. It is not a test: it
+passes or fails nothing. Needs the template's requirements-dev.txt installed, and the
+package index.
 """
 
 from __future__ import annotations
@@ -33,33 +38,42 @@ from uv import find_uv_bin
 TEMPLATE = Path(__file__).resolve().parent.parent
 UV = find_uv_bin()
 PYTHON_VERSION = "{}.{}".format(*sys.version_info)
-BASE_PYTHON = shutil.which(f"python{PYTHON_VERSION}") or sys.executable
-COMPILE = ["--universal", "--generate-hashes", "--python-version", PYTHON_VERSION, "--no-header", "--quiet"]
+# The interpreter this venv was made from (not a pyenv shim, which costs a shell start per call).
+BASE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{PYTHON_VERSION}")
+LOCKS = ["requirements.lock", "requirements-dev.lock"]
 
 
-def bake(starter: str, out: Path) -> list[str]:
-    return [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(TEMPLATE),
-            f"starter_requirements={starter}"]
+def bake(cookiecutter: list[str], starter: str, out: Path, *answers: str) -> list[str]:
+    return [*cookiecutter, "--no-input", "-o", str(out), str(TEMPLATE), f"starter_requirements={starter}", *answers]
 
 
-def locks() -> list[list[str]]:
-    return [
-        [UV, "pip", "compile", "requirements.txt", "-o", "requirements.lock", *COMPILE],
-        [UV, "pip", "compile", "requirements-dev.txt", "-c", "requirements.lock",
-         "-o", "requirements-dev.lock", *COMPILE],
-    ]
+def packages(requirements: Path) -> list[str]:
+    """The requirement lines of a hand-kept file, comments and `-r` lines left out."""
+    lines = (line.split("#")[0].strip() for line in requirements.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("-")]
 
 
-def floor_pip() -> list[list[str]]:
-    return [[BASE_PYTHON, "-m", "venv", "venv"], *locks(),
-            ["venv/bin/python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r", "requirements-dev.lock"],
-            ["venv/bin/python", "-m", "pip", "check"]]
+def peer(files: Path) -> list[list[str]]:
+    runtime, dev = packages(files / "requirements.txt"), packages(files / "requirements-dev.txt")
+    return [[UV, "init", "--quiet", "--python", PYTHON_VERSION, "."],
+            *([[UV, "add", "--quiet", *runtime]] if runtime else []),  # the `none` starter has none
+            [UV, "add", "--quiet", "--dev", *dev]]
 
 
 def floor_uv() -> list[list[str]]:
-    return [[UV, "venv", "--seed", "--quiet", "--python", BASE_PYTHON, "venv"], *locks(),
-            [UV, "pip", "sync", "--quiet", "--require-hashes", "--python", "venv/bin/python", "requirements-dev.lock"],
-            [UV, "pip", "check", "--quiet", "--python", "venv/bin/python"]]
+    return [[UV, "venv", "--seed", "--quiet", "--python", BASE_PYTHON, "venv"],
+            [UV, "pip", "sync", "--quiet", "--require-hashes", "--python", "venv/bin/python", *LOCKS]]
+
+
+def floor_pip() -> list[list[str]]:
+    return [[BASE_PYTHON, "-m", "venv", "venv"],
+            ["venv/bin/python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCKS[0], "-r", LOCKS[1]]]
+
+
+def without_uv() -> dict:
+    """PATH with no folder that holds a uv."""
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists())
+    return {"PATH": path}
 
 
 def clean_env(extra: dict) -> dict:
@@ -75,26 +89,29 @@ def timed(commands: list[list[str]], cwd: Path, env: dict | None = None) -> floa
     return time.perf_counter() - started
 
 
-def project_files(starter: str, scratch: Path) -> Path:
-    """The starter's requirements files, rendered by the template (no venv made)."""
-    out = scratch / f"files-{starter}"
-    subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(TEMPLATE),
-                    f"starter_requirements={starter}", "create_venv=false"], check=True, stdout=subprocess.DEVNULL)
-    return out / "my_project"
-
-
-def one_round(starter: str, scratch: Path, files: Path, n: int) -> dict[str, float]:
-    times = {"e": timed([bake(starter, scratch / f"e-{starter}-{n}") + ["create_venv=false"]], scratch)}
-    for label, backend in (("a", "pip"), ("b", "uv")):
-        out = scratch / f"{label}-{starter}-{n}"
-        times[label] = timed([bake(starter, out)], scratch, {"ENV_PY_BACKEND": backend})
-        assert (out / "my_project" / "requirements-dev.lock").exists(), f"bake ({label}) did not lock"
-    for label, commands in (("c", floor_pip()), ("d", floor_uv())):
-        work = scratch / f"{label}-{starter}-{n}"
-        work.mkdir()
-        for name in ("requirements.txt", "requirements-dev.txt"):
-            shutil.copy(files / name, work / name)
-        times[label] = timed(commands, work)
+def one_round(starter: str, scratch: Path, plain_cookiecutter: list[str], n: int) -> dict[str, float]:
+    own = [sys.executable, "-m", "cookiecutter"]
+    times = {}
+    out = scratch / f"b-{starter}-{n}"
+    times["b"] = timed([bake(own, starter, out)], scratch)
+    files = out / "my_project"
+    assert (files / "venv").is_dir(), "bake (b) made no venv"
+    times["e"] = timed([bake(own, starter, scratch / f"e-{starter}-{n}", "create_venv=false")], scratch)
+    work = scratch / f"p-{starter}-{n}"
+    work.mkdir()
+    times["p"] = timed(peer(files), work)
+    render = scratch / f"f-{starter}-{n}"
+    started = time.perf_counter()
+    subprocess.run(bake(own, starter, render, "create_venv=false"), check=True, stdout=subprocess.DEVNULL)
+    times["f"] = time.perf_counter() - started + timed(floor_uv(), render / "my_project")
+    out = scratch / f"a-{starter}-{n}"
+    times["a"] = timed([bake(plain_cookiecutter, starter, out)], scratch, without_uv())
+    assert (out / "my_project/venv").is_dir(), "bake (a) made no venv"
+    work = scratch / f"c-{starter}-{n}"
+    work.mkdir()
+    for lock in LOCKS:
+        shutil.copy(files / lock, work / lock)
+    times["c"] = timed(floor_pip(), work, without_uv())
     return times
 
 
@@ -117,26 +134,35 @@ def main() -> None:
     parser.add_argument("--starters", nargs="+", default=["none", "data-science"])
     args = parser.parse_args()
     print(f"machine: {describe_machine()}")
-    print("floor (c):", *(" ".join(map(str, c)) for c in floor_pip()), sep="\n    ")
-    print("floor (d):", *(" ".join(map(str, c)) for c in floor_uv()), sep="\n    ")
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         scratch = Path(tmp)
+        # Cookiecutter as most people install it: in a venv of its own, with no uv in it.
+        subprocess.run([BASE_PYTHON, "-m", "venv", scratch / "cookiecutter"], check=True)
+        subprocess.run([scratch / "cookiecutter/bin/python", "-m", "pip", "install", "--quiet", "cookiecutter~=2.7"],
+                       check=True)
+        plain = [str(scratch / "cookiecutter/bin/cookiecutter")]
         for starter in args.starters:
-            files = project_files(starter, scratch)
-            one_round(starter, scratch, files, 0)  # warm-up: fills the pip and uv caches
-            samples = {k: [] for k in "abcde"}
+            files = scratch / f"files-{starter}"
+            subprocess.run(bake([sys.executable, "-m", "cookiecutter"], starter, files, "create_venv=false"),
+                           check=True, stdout=subprocess.DEVNULL)
+            print(f"\n{starter}: peer (p):", *(" ".join(map(str, c)) for c in peer(files / "my_project")),
+                  sep="\n    ")
+            one_round(starter, scratch, plain, 0)  # warm-up: fills the pip and uv caches
+            samples = {k: [] for k in "bpface"}
             for n in range(1, args.runs + 1):
-                for label, seconds in one_round(starter, scratch, files, n).items():
+                for label, seconds in one_round(starter, scratch, plain, n).items():
                     samples[label].append(seconds)
-            median = {k: statistics.median(v) for k, v in samples.items()}
-            rows.append((starter, median))
+            rows.append((starter, {k: statistics.median(v) for k, v in samples.items()}))
+    print("\nfloor (f): a render-only bake, then", *(" ".join(map(str, c)) for c in floor_uv()), sep="\n    ")
+    print("floor (c):", *(" ".join(map(str, c)) for c in floor_pip()), sep="\n    ")
     print(f"\nmedians of {args.runs} runs, seconds (warm caches)\n")
-    print("| starter | (a) bake, pip | (c) floor, pip | a/c | (b) bake, uv | (d) floor, uv | b/d | (e) render only |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| starter | (b) bake, uv | (p) peer | b/p | (f) floor | b/f | (a) bake, no uv | (c) floor | a/c "
+          "| (e) render only |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for starter, m in rows:
-        print(f"| {starter} | {m['a']:.2f} | {m['c']:.2f} | {m['a'] / m['c']:.2f} "
-              f"| {m['b']:.2f} | {m['d']:.2f} | {m['b'] / m['d']:.2f} | {m['e']:.2f} |")
+        print(f"| {starter} | {m['b']:.2f} | {m['p']:.2f} | {m['b'] / m['p']:.2f} | {m['f']:.2f} "
+              f"| {m['b'] / m['f']:.2f} | {m['a']:.2f} | {m['c']:.2f} | {m['a'] / m['c']:.2f} | {m['e']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def unused_paths(answers):
     if starter != "web-api":
         paths.append(f"{package}/app.py")
     if starter != "machine-learning":
-        paths.append(f"{package}/model.py")
+        paths += [f"{package}/model.py", "tests/test_model.py"]
     if starter not in ("data-science", "machine-learning"):
         paths += [f"{package}/reproducibility.py", "tests/test_reproducibility.py"]
     if answers["ci"] == "none":

@@ -43,7 +43,8 @@ def test_every_combination_renders_clean_files(cookies, starter, docker, ci):
     package = {f"{slug}/__init__.py", f"{slug}/__main__.py"} | {
         "none": set(),
         "data-science": {f"{slug}/reproducibility.py", "tests/test_reproducibility.py"},
-        "machine-learning": {f"{slug}/reproducibility.py", "tests/test_reproducibility.py", f"{slug}/model.py"},
+        "machine-learning": {f"{slug}/reproducibility.py", "tests/test_reproducibility.py", f"{slug}/model.py",
+                             "tests/test_model.py"},
         "web-api": {f"{slug}/app.py"},
     }[starter]
     github = GITHUB if ci == "github-actions" else set()

@@ -1,8 +1,10 @@
 {%- if cookiecutter.starter_requirements == "machine-learning" -%}
-"""Runs with `python -m {{ cookiecutter.project_slug }}` (the image's command), and the worked example:
+"""Runs with `python -m {{ cookiecutter.project_slug }}`: a greeting (the image's command), or the worked example.
 
     python -m {{ cookiecutter.project_slug }} train OUT_DIR [--seed N]
     python -m {{ cookiecutter.project_slug }} predict OUT_DIR [CSV] [--allow-mismatch]
+
+Predictions go to stdout, one per line; notes, warnings and errors go to stderr.
 """
 
 import argparse
@@ -13,15 +15,17 @@ from {{ cookiecutter.project_slug }} import greeting
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.project_slug }}")
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.project_slug }}",
+        description="Without a command: print a greeting. With one: the model example.")
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train the example model into OUT_DIR")
-    train.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    train.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="its files are replaced")
     train.add_argument("--seed", type=int, default=0, help="seed of all randomness (default 0)")
     predict = commands.add_parser("predict", help="check the environment, then predict")
     predict.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     predict.add_argument("csv", type=Path, nargs="?", metavar="CSV",
-                         help="features, with the header of OUT_DIR/test.csv (default: that file)")
+                         help="features, with the columns of OUT_DIR/test.csv (default: that file)")
     predict.add_argument("--allow-mismatch", action="store_true",
                          help="use the model even if this environment differs from its own")
     args = parser.parse_args(argv)
@@ -29,10 +33,35 @@ def main(argv: list[str] | None = None) -> int:
         print(greeting())
         return 0
     from {{ cookiecutter.project_slug }} import model  # scikit-learn loads only for these commands
+    from {{ cookiecutter.project_slug }}.reproducibility import EnvironmentMismatch
 
-    if args.command == "train":
-        return model.train(args.out_dir, args.seed)
-    return model.predict(args.out_dir, args.csv, args.allow_mismatch)
+    try:
+        if args.command == "train":
+            command = " ".join(["python -m {{ cookiecutter.project_slug }}", *(argv or sys.argv[1:])])
+            model.train(args.out_dir, args.seed, command)
+            print(f"trained; wrote {model.MODEL}, {model.TEST_SET}, {model.ENVIRONMENT} in"
+                  f" {args.out_dir}", file=sys.stderr)
+            return 0
+        try:
+            fitted, notes, _ = model.load(args.out_dir)
+        except EnvironmentMismatch as mismatch:
+            if not args.allow_mismatch:
+                print(f"error: {mismatch}\nThe model was trained in another environment: train it"
+                      " again here, or bring that environment back (check out the commit it"
+                      " records, then `python3 scripts/env.py setup`). --allow-mismatch uses it"
+                      " anyway.", file=sys.stderr)
+                return 1
+            print(f"warning: {mismatch}\nUsing the model anyway (--allow-mismatch).",
+                  file=sys.stderr)
+            fitted, notes, _ = model.load(args.out_dir, check=False)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        for label in model.predict(fitted, args.csv or args.out_dir / model.TEST_SET):
+            print(label)
+    except model.ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

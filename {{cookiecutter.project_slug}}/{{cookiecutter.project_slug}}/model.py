@@ -5,13 +5,13 @@ OUT_DIR/model.pkl, OUT_DIR/test.csv (the held-out rows) and OUT_DIR/environment.
 fingerprint, the seed, the command, the time). The same seed gives the same bytes.
 `predict` refuses to load the model where the environment differs from its fingerprint.
 Model files are pickles: loading one runs code, so only load models from a trusted source.
+Replace the data and the pipeline with your own; keep the fingerprint around them.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-import sys
 import time
 from pathlib import Path
 
@@ -27,57 +27,73 @@ from {{ cookiecutter.project_slug }} import reproducibility
 MODEL, TEST_SET, ENVIRONMENT = "model.pkl", "test.csv", "environment.json"
 
 
-def train(out_dir: Path, seed: int) -> int:
+class ModelError(Exception):
+    """A problem with a model folder or its input, said in one line."""
+
+
+def train(out_dir: Path, seed: int = 0, command: str | None = None) -> None:
+    """Trains the example model into `out_dir` (its files are replaced).
+
+    Refuses a venv that differs from requirements.lock: the image, which installs that lock,
+    could never load the model.
+    """
+    drift = reproducibility.lock_drift()
+    if drift:
+        raise ModelError("this venv differs from requirements.lock (" + "; ".join(drift) + "):"
+                         " run `python3 scripts/env.py setup` first")
     reproducibility.seed_everything(seed)
     data = load_wine(as_frame=True)
     x_train, x_test, y_train, _ = train_test_split(
         data.data, data.target, test_size=0.25, random_state=seed, stratify=data.target)
     model = make_pipeline(StandardScaler(), RandomForestClassifier(random_state=seed, n_jobs=1))
     model.fit(x_train, y_train)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MODEL).write_bytes(pickle.dumps(model, protocol=5))
-    x_test.to_csv(out_dir / TEST_SET, index=False, lineterminator="\n")
-    record = {
-        "fingerprint": reproducibility.fingerprint(),
-        "seed": seed,
-        "command": " ".join(["python -m {{ cookiecutter.project_slug }}", *sys.argv[1:]]),
-        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # never compared
-    }
-    (out_dir / ENVIRONMENT).write_text(json.dumps(record, indent=2) + "\n")
-    print(f"trained on {len(x_train)} rows; wrote {MODEL}, {TEST_SET}, {ENVIRONMENT} in {out_dir}",
-          file=sys.stderr)
-    return 0
-
-
-def fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
-
-
-def predict(out_dir: Path, csv: Path | None, allow_mismatch: bool) -> int:
-    """Prints one predicted class per line on stdout; everything else goes to stderr."""
+    record = {"fingerprint": reproducibility.fingerprint(), "seed": seed, "command": command,
+              "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # never compared
     try:
-        recorded = json.loads((out_dir / ENVIRONMENT).read_text())["fingerprint"]
-        if not isinstance(recorded, dict):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / MODEL).write_bytes(pickle.dumps(model, protocol=5))
+        x_test.to_csv(out_dir / TEST_SET, index=False, lineterminator="\n")
+        (out_dir / ENVIRONMENT).write_text(json.dumps(record, indent=2) + "\n")
+    except OSError as error:
+        raise ModelError(f"cannot write {error.filename or out_dir} ({error.strerror})") from None
+
+
+def load(out_dir: Path, *, check: bool = True) -> tuple[object, list[str], dict]:
+    """The model of `out_dir`, once its environment record agrees with this environment.
+
+    Returns the model, the notes (differences that do not change results) and the record.
+    Raises ModelError, or EnvironmentMismatch (not with `check=False`: then nothing is compared).
+    """
+    try:
+        record = json.loads((out_dir / ENVIRONMENT).read_text())
+        if not isinstance(record["fingerprint"].get("packages"), dict):
             raise TypeError
     except OSError as error:
-        return fail(f"cannot read {out_dir / ENVIRONMENT} ({error.strerror}): train a model first")
-    except (ValueError, KeyError, TypeError):
-        return fail(f"{out_dir / ENVIRONMENT} is not an environment record written by `train`")
+        raise ModelError(f"cannot read {out_dir / ENVIRONMENT} ({error.strerror}):"
+                         " train a model there first") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ModelError(f"{out_dir / ENVIRONMENT} is not an environment record written by"
+                         " `train`") from None
+    notes = reproducibility.verify(record["fingerprint"]) if check else []
     try:
-        for note in reproducibility.verify(recorded):
-            print(f"note: {note}", file=sys.stderr)
-    except reproducibility.EnvironmentMismatch as mismatch:
-        if not allow_mismatch:
-            return fail(f"{mismatch}\nThe model was trained in another environment. Make this one"
-                        " match (`python3 scripts/env.py setup`), or pass --allow-mismatch to use"
-                        " it anyway.")
-        print(f"warning: {mismatch}\nUsing the model anyway (--allow-mismatch).", file=sys.stderr)
-    try:
-        model = pickle.loads((out_dir / MODEL).read_bytes())
-        features = pd.read_csv(csv or out_dir / TEST_SET)
+        return pickle.loads((out_dir / MODEL).read_bytes()), notes, record
     except OSError as error:
-        return fail(f"cannot read {error.filename} ({error.strerror})")
-    for label in model.predict(features):
-        print(label)
-    return 0
+        raise ModelError(f"cannot read {out_dir / MODEL} ({error.strerror})") from None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        raise ModelError(f"{out_dir / MODEL} is not a model written by `train`") from None
+
+
+def predict(model, csv: Path) -> list:
+    """The model's class for each row of `csv`, whose columns are matched by name."""
+    try:
+        features = pd.read_csv(csv)
+    except OSError as error:
+        raise ModelError(f"cannot read {csv} ({error.strerror})") from None
+    except ValueError as error:  # pandas: empty or malformed
+        raise ModelError(f"{csv} is not a CSV of features: {error}") from None
+    names = list(model.feature_names_in_)
+    missing = [name for name in names if name not in features.columns]
+    if missing or features.empty:
+        raise ModelError(f"{csv} has no rows" if not missing else
+                         f"{csv} lacks the column(s) {', '.join(missing)}")
+    return model.predict(features[names]).tolist()

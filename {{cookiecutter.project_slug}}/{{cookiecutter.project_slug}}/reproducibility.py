@@ -73,12 +73,23 @@ def _git() -> dict | None:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-def fingerprint() -> dict:
-    """This environment, as JSON-ready data: Python, system, the runtime lock and its packages."""
+def _here() -> tuple[dict, dict, dict]:
+    """This interpreter's marker environment, its installed packages, and the lock's pins for it."""
     env_py = _env_py()
     state = env_py.snapshot(sys.executable)
-    marker_env, installed = state["env"], state["dists"]
-    pins = env_py.pins_for(LOCK, marker_env)
+    return state["env"], state["dists"], env_py.pins_for(LOCK, state["env"])
+
+
+def lock_drift() -> list[str]:
+    """How the installed runtime packages differ from requirements.lock (empty: they agree)."""
+    _, installed, pins = _here()
+    return [f"{name}: requirements.lock says {pin}, here {installed.get(name, 'not installed')}"
+            for name, pin in sorted(pins.items()) if installed.get(name) != pin]
+
+
+def fingerprint() -> dict:
+    """This environment, as JSON-ready data: Python, system, the runtime lock and its packages."""
+    marker_env, installed, pins = _here()
     record = {
         "python": marker_env["python_version"],
         "python_full": marker_env["python_full_version"],
@@ -95,6 +106,12 @@ def fingerprint() -> dict:
     if git:
         record["git"] = git
     return record
+
+
+def _note(value) -> str:
+    if isinstance(value, dict) and "commit" in value:  # git
+        return value["commit"][:12] + (" with uncommitted changes" if value.get("dirty") else "")
+    return "unset" if value is None else str(value)
 
 
 def _shown(packages: dict, name: str) -> str:
@@ -118,7 +135,7 @@ def verify(recorded: dict, *, strict: bool = True) -> list[str]:
     for name in sorted(before.keys() | now.keys()):
         if before.get(name, "absent") != now.get(name, "absent"):
             mismatches.append(f"{name}: recorded {_shown(before, name)}, here {_shown(now, name)}")
-    notes = [f"{key}: recorded {recorded.get(key)}, here {here.get(key)}"
+    notes = [f"{key}: recorded {_note(recorded.get(key))}, here {_note(here.get(key))}"
              for key in NOTES if recorded.get(key) != here.get(key)]
     if mismatches:
         message = "this environment differs from the recorded one:\n  " + "\n  ".join(mismatches)
