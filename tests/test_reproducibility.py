@@ -94,6 +94,15 @@ def test_a_bad_csv_is_one_clear_line(baked, tmp_path, content, words):
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and words in done.stderr
 
 
+def test_a_corrupt_model_file_is_one_clear_line(baked, tmp_path):
+    project = baked(starter_requirements="machine-learning")
+    ml(project, "train", tmp_path / "model")
+    (tmp_path / "model/model.pkl").write_text("garbage\n")
+    done = ml(project, "predict", tmp_path / "model", check=False)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "model.pkl is not a model written by `train`" in done.stderr
+
+
 @pytest.mark.parametrize("content, words", BROKEN)
 def test_a_missing_or_corrupt_environment_record_is_one_clear_line(baked, tmp_path, content, words):
     project = baked(starter_requirements="machine-learning")
