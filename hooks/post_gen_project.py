@@ -28,9 +28,9 @@ def unused_paths(answers):
     if starter != "web-api":
         paths.append(f"{package}/app.py")
     if starter != "machine-learning":
-        paths += [f"{package}/model.py", "tests/test_model.py"]
+        paths += [f"{package}/model.py", "tests/test_model.py", "models"]
     if starter not in ("data-science", "machine-learning"):
-        paths += [f"{package}/reproducibility.py", "tests/test_reproducibility.py"]
+        paths += [f"{package}/reproducibility.py", "tests/test_reproducibility.py", "notebooks", "data"]
     if answers["ci"] == "none":
         paths.append(".github")
     return paths
@@ -61,6 +61,18 @@ def throwaway_render(answers, root):
     parent = root.resolve().parent
     return ("_output_dir" not in answers and re.fullmatch(r"tmp[a-z0-9_]{8}", parent.name) is not None
             and parent.parent == Path(tempfile.gettempdir()).resolve())
+
+
+def typed_path(root):
+    """The project folder as the user would type it from where they ran cookiecutter (the
+    shell's PWD, inherited by this hook): relative, or absolute when that is shorter."""
+    start, absolute = os.environ.get("PWD"), str(root.resolve())
+    try:
+        relative = os.path.relpath(absolute, start) if start else absolute
+    except ValueError:  # another drive on Windows
+        relative = absolute
+    path = min(relative, absolute, key=len)
+    return f'"{path}"' if " " in path else path
 
 
 def make_venv(answers, root, finish):
@@ -141,7 +153,7 @@ def main(answers, root):
         print(f"The template ships no locks for Python {answers['python_version']}:"
               " setup resolves them from the package index.")
     setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
-    finish = f"cd {answers['project_slug']} && {setup}"
+    finish = f"cd {typed_path(root)} && {setup}"
     if (root / answers["venv_dir"]).exists():  # a re-bake (-f) over a project: its venv is the user's
         print(f"\n{answers['venv_dir']}/ and the locks were kept as they are: nothing was installed or"
               " removed. But this bake rewrote every file the template makes, your edits included:"
@@ -158,7 +170,8 @@ def main(answers, root):
     if ready:
         venv = answers["venv_dir"]
         activate = rf"{venv}\Scripts\activate" if WINDOWS else f"source {venv}/bin/activate"
-        print(f"\nNext steps:\n    cd {answers['project_slug']}\n    {activate}    (or your alias p)"
+        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {activate}"
+              "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
               "\n    python -m pytest")
 
 

@@ -16,13 +16,15 @@ PROJECT_NAMES = {"scripts", "tests", "requirements.txt", "requirements-dev.txt",
                  "requirements.lock", "requirements-dev.lock", "readme.md", "dockerfile",
                  ".python-version", ".gitignore", ".dockerignore", ".git", ".env", ".github",
                  "pyproject.toml", ".cruft.json"}
+# Folders of the data starters, which a slug or venv folder would clash with.
+STARTER_FOLDERS = {"data-science": {"data", "notebooks"}, "machine-learning": {"data", "notebooks", "models"}}
 STARTER_IMPORTS = {
     "none": set(),
     "data-science": {"numpy", "pandas", "matplotlib"},
     "machine-learning": {"numpy", "pandas", "sklearn", "scipy"},
     "web-api": {"fastapi", "uvicorn", "starlette", "pydantic"},
 }
-DEV_IMPORTS = {"pytest", "uv"}
+DEV_IMPORTS = {"pytest", "uv", "ipykernel"}
 OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes
 
 
@@ -45,6 +47,9 @@ def problem(answers):
     if slug in PROJECT_NAMES:
         return f"project_slug: {slug!r} is not allowed: the project already has a {slug} file or folder"
     starter = answers["starter_requirements"]
+    if slug in STARTER_FOLDERS.get(starter, set()):
+        return (f"project_slug: {slug!r} is not allowed with starter_requirements {starter!r}:"
+                f" the project already has a {slug} folder")
     if slug in STARTER_IMPORTS.get(starter, set()) | DEV_IMPORTS:
         return (f"project_slug: {slug!r} is not allowed with starter_requirements {starter!r}:"
                 f" it would shadow the {slug} package it installs")
@@ -61,16 +66,32 @@ def problem(answers):
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", venv) or venv in (".", ".."):
         return (f"venv_dir: {venv!r} is not allowed: use a plain folder name at the project root,"
                 " like venv or .venv (letters, digits, '.', '_', '-'; no slashes or spaces)")
-    if venv.lower() in PROJECT_NAMES | {slug}:
+    if venv.lower() in PROJECT_NAMES | STARTER_FOLDERS.get(starter, set()) | {slug}:
         return (f"venv_dir: {venv!r} is not allowed: the project already has a {venv} file or folder;"
                 " use venv or .venv")
     return None
+
+
+def retry_hint(answers):
+    """How to bake again without retyping the answers: cookiecutter saved them, before this
+    hook ran, in its replay folder under the template folder's name."""
+    if "_repo_dir" not in answers:  # cruft, which keeps no replay file
+        return None
+    replay = Path.home() / ".cookiecutter_replay" / f"{Path(answers['_repo_dir']).name}.json"
+    if not replay.is_file():
+        return None
+    return (f"Your answers are saved in {replay}: fix the value there, then bake again with"
+            f" `cookiecutter --replay-file {replay} {answers['_template']}"
+            f" -o {answers['_output_dir']}`")
 
 
 def main(answers):
     found = problem(answers)
     if found:
         print(f"error: {found}", file=sys.stderr)
+        hint = retry_hint(answers)
+        if hint:
+            print(hint, file=sys.stderr)
         sys.exit(1)
 
 

@@ -12,6 +12,7 @@ requirements-dev.txt) and the package index; a Python version need not be instal
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,11 @@ SHIPPED = TEMPLATE / "{{cookiecutter.project_slug}}" / ".shipped-locks"
 PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14"]
 STARTERS = json.loads((TEMPLATE / "cookiecutter.json").read_text())["starter_requirements"]
 LOCKS = ["requirements.lock", "requirements-dev.lock"]
+
+
+# The locks come from PyPI alone, whatever this machine's pip is set to use.
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith(("PIP_INDEX", "PIP_EXTRA_INDEX", "UV_"))},
+       "PIP_CONFIG_FILE": os.devnull}
 
 
 def render(starter: str, out: Path) -> Path:
@@ -42,7 +48,7 @@ def main() -> None:
                     (project / lock).unlink(missing_ok=True)
                 (project / ".python-version").write_text(f"{python}\n")
                 subprocess.run([sys.executable, "scripts/env.py", "lock"], cwd=project, check=True,
-                               stdout=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, env=ENV)
                 target = SHIPPED / python / starter
                 target.mkdir(parents=True, exist_ok=True)
                 for lock in LOCKS:

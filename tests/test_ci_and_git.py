@@ -195,4 +195,4 @@ def test_init_git_false_makes_no_repository(cookies, capfd):
     project = bake(cookies, create_venv=False, init_git=False)
     out, _ = capfd.readouterr()
     assert not (project.path / ".git").exists()
-    assert "git" not in out
+    assert "git repository" not in out

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from conftest import OFFLINE, TEMPLATE, Baked, bake
 
-FINISH = "Fix the cause, then finish with:\n    cd my_project && python3 scripts/env.py setup"
+# The cd path depends on where the test run started; the project folder ends it.
+FINISH = re.compile(r"Fix the cause, then finish with:\n    cd \S*my_project && python3 scripts/env.py setup")
 
 
 def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, capfd, monkeypatch):
@@ -14,8 +16,8 @@ def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, 
         monkeypatch.setenv(name, value)
     project = bake(cookies)
     out, err = capfd.readouterr()
-    assert "the package index cannot be reached" in err
-    assert FINISH in out
+    assert "the package index (http://127.0.0.1:9/simple) cannot be reached" in err
+    assert FINISH.search(out)
     assert (project.path / "README.md").is_file()
     assert project.python.exists()  # the venv is there, with pip, just not filled
     assert (project.path / "requirements-dev.lock").exists()  # shipped with the template
@@ -34,7 +36,7 @@ def test_a_requirement_that_does_not_exist_keeps_the_project(cookies, capfd, tmp
     project = Baked(cookies.bake(template=str(template)))
     out, err = capfd.readouterr()
     assert "no-such-package-f7c1e9" in err
-    assert FINISH in out
+    assert FINISH.search(out)
     assert project.python.exists()
     # The user fixes the name, and the same command finishes the job.
     text = (project.path / "requirements.txt").read_text()
@@ -47,6 +49,6 @@ def test_a_missing_python_keeps_the_project_and_says_so(cookies, capfd):
     project = bake(cookies, python_version="3.99")
     out, err = capfd.readouterr()
     assert "no Python 3.99 found" in err
-    assert FINISH in out
+    assert FINISH.search(out)
     assert (project.path / ".python-version").read_text() == "3.99\n"
     assert not project.venv.exists()

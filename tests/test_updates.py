@@ -85,7 +85,7 @@ def test_cruft_round_trip_keeps_edits_venv_and_locks_and_leaves_nothing_behind(w
     ws.git(project, "commit", "--quiet", "-m", "Link to the template")
 
     # The user's own work, committed: prose, and a new dependency locked and installed.
-    ws.edit(project / "README.md", "## Tests\n", "## Tests\n\nOur notes on testing.\n")
+    ws.edit(project / "README.md", "## Run it\n", "## Run it\n\nOur notes on running it.\n")
     with open(project / "requirements.txt", "a") as requirements:
         requirements.write("six                 # our own dependency\n")
     ws.run(sys.executable, "scripts/env.py", "setup", cwd=project)
@@ -111,7 +111,7 @@ def test_cruft_round_trip_keeps_edits_venv_and_locks_and_leaves_nothing_behind(w
     assert "env.py" not in update.stdout + update.stderr
     assert "git repository" not in update.stdout + update.stderr
     readme = (project / "README.md").read_text()
-    assert "A line from the new template version." in readme and "Our notes on testing." in readme
+    assert "A line from the new template version." in readme and "Our notes on running it." in readme
     assert ".envrc" in (project / ".gitignore").read_text()
     assert "six " in (project / "requirements.txt").read_text()
     assert not [p for p in project.rglob("*.rej")] and not [p for p in project.rglob("*.orig")]

@@ -2,6 +2,7 @@
 """The project's one setup tool: makes, locks and checks the venv.
 
     python3 scripts/env.py setup     create or repair the venv, install the locks into it
+                                     (--python X.Y: switch the project to another Python)
     python3 scripts/env.py lock      rewrite the locks from requirements*.txt
                                      (--check: are they up to date? --upgrade: newest pins)
     python3 scripts/env.py check     compare the venv with the locks and .python-version
@@ -15,6 +16,7 @@ Standard library only, so it runs before any venv exists.
 from __future__ import annotations
 
 import argparse
+import configparser
 import hashlib
 import importlib.util
 import json
@@ -65,31 +67,33 @@ class Step:
 
 
 def run(cmd: list, what: str) -> None:
-    """Runs a command in the project folder; its output goes to the user as it comes.
-
-    Error output is read on the way, to explain the failures people meet most.
-    """
-    seen = set()
+    """Runs a command in the project folder. Its output is shown only if it fails, with an
+    explanation of the failures people meet most."""
     try:
-        proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stderr=subprocess.PIPE,
-                                text=True, errors="replace")
+        done = subprocess.run([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
     except OSError as error:
         raise EnvError(f"{what}: cannot run {cmd[0]}: {error}") from None
-    for line in proc.stderr:
-        sys.stderr.write(line)
-        sys.stderr.flush()
-        seen.update(pattern for pattern in HINTS if pattern in line.lower())
-    if proc.wait() != 0:
-        hint = next((text for pattern, text in HINTS.items() if pattern in seen),
+    if done.returncode != 0:
+        sys.stderr.write(hide_secrets(done.stdout))
+        log = done.stdout.lower()
+        hint = next((text for pattern, text in HINTS.items() if pattern in log),
                     "see the messages above")
-        raise EnvError(f"{what} failed (exit status {proc.returncode}): {hint}")
+        raise EnvError(f"{what} failed (exit status {done.returncode}): "
+                       + hint.format(index=hide_secrets(index_url())))
+
+
+def hide_secrets(text: str) -> str:
+    """Credentials in URLs (https://user:token@host) become https://user:****@host."""
+    return re.sub(r"(//[^/:@\s]+):[^/@\s]+@", r"\1:****@", text)
 
 
 # What pip and uv say (lowercased) on the failures people meet most, and what it means;
 # the first that applies wins (an offline uv also says "no solution found").
 BAD_HASH = ("a downloaded file does not match its hash in the lock (was the lock edited by"
             " hand?): rewrite it with `python3 scripts/env.py lock`")
-OFFLINE = "the package index cannot be reached: check the network, then run the command again"
+OFFLINE = ("the package index ({index}) cannot be reached: check the network and the index"
+           " settings (PIP_INDEX_URL, pip.conf), then run the command again")
 HINTS = {
     "do not match the hashes": BAD_HASH,  # pip
     "hash mismatch": BAD_HASH,  # uv
@@ -145,8 +149,8 @@ def find_python(version: str) -> tuple[str, str]:
     raise EnvError(
         f"no Python {version} found (looked for python{version} on PATH"
         + (" and `py -{version}`" if WINDOWS else "")
-        + f"): install Python {version}, or put another version in .python-version and run"
-        " `python3 scripts/env.py lock`"
+        + f"): install Python {version}, or switch the project to one you have with"
+        " `python3 scripts/env.py setup --python X.Y`"
     )
 
 
@@ -176,7 +180,8 @@ def has_pip(venv: Path) -> bool:
     return bool(found) or (venv / "Lib/site-packages/pip").is_dir()  # Linux/macOS, Windows
 
 
-def ensure_venv(version: str, uv: list[str] | None) -> None:
+def ensure_venv(version: str, uv: list[str] | None) -> bool:
+    """Makes the venv, or repairs it in place; True when it is new."""
     python = venv_python()
     if python.exists():
         full = probe(str(python))
@@ -187,20 +192,31 @@ def ensure_venv(version: str, uv: list[str] | None) -> None:
             )
         if full and has_pip(VENV):
             say(f"{VENV_DIR}/ is there, with Python {full}")
-            return
+            return False
     base, full = find_python(version)
-    if uv and not VENV.exists():
+    new = not VENV.exists()
+    prompt = ["--prompt", ROOT.name]  # the activated prompt shows the project, not "venv"
+    if uv and new:
         try:
             with Step(f"creating {VENV_DIR}/ with Python {full} (uv)"):
-                run([*uv, "venv", "--seed", "--quiet", "--python", base, VENV], "creating the venv")
-            return
+                run([*uv, "venv", "--seed", "--quiet", *prompt, *index_options(), "--python", base,
+                     VENV], "creating the venv")
+            return True
         except EnvError as error:
             say(f"{error}; the standard venv module takes over")
     # The standard venv module also repairs: it fills in what is missing (pip included,
     # from the copy bundled with Python, so offline too) and leaves everything else.
-    verb = "repairing" if VENV.exists() else "creating"
+    verb = "creating" if new else "repairing"
     with Step(f"{verb} {VENV_DIR}/ with Python {full}"):
-        run([base, "-m", "venv", VENV], f"{verb} the venv")
+        run([base, "-m", "venv", *prompt, VENV], f"{verb} the venv")
+    return new
+
+
+def link_project(version: str) -> None:
+    """Puts the project folder on the venv's import path, so that its package imports from
+    notebooks, scripts and tests in any subfolder (pip's editable installs do the same)."""
+    site = VENV / ("Lib" if WINDOWS else f"lib/python{version}") / "site-packages"
+    (site / "project-root.pth").write_text(f"{ROOT}\n")
 
 
 SNAPSHOT = """
@@ -277,18 +293,29 @@ def stale_locks(version: str) -> list[str]:
     return stale
 
 
-def check_locks(version: str) -> int:
-    """`lock --check`: were both locks written from today's inputs? Reads files only."""
-    stale = stale_locks(version)
-    for lock_name in stale:
+LOCK_FIX = "fix: run `python3 scripts/env.py lock` (then `setup`), and commit the locks"
+
+
+def stale_lines(version: str) -> list[str]:
+    """One line per lock that was not written from today's inputs; reads files only."""
+    lines = []
+    for lock_name in stale_locks(version):
         inputs = ", ".join(LOCK_INPUTS[lock_name])
-        say(f"{lock_name} is stale: {inputs} or the Python version ({version}) changed since it"
-            " was written" if (ROOT / lock_name).exists() else f"{lock_name} is missing")
-    if stale:
-        say("fix: run `python3 scripts/env.py lock` (then `setup`), and commit the locks")
-        return 1
-    say(f"{RUNTIME_LOCK} and {DEV_LOCK} match requirements*.txt and Python {version}")
-    return 0
+        lines.append(f"{lock_name} is stale: {inputs} or the Python version ({version}) changed"
+                     " since it was written" if (ROOT / lock_name).exists()
+                     else f"{lock_name} is missing")
+    return lines
+
+
+def check_locks(version: str) -> int:
+    """`lock --check`: were both locks written from today's inputs?"""
+    lines = stale_lines(version)
+    if not lines:
+        say(f"{RUNTIME_LOCK} and {DEV_LOCK} match requirements*.txt and Python {version}")
+        return 0
+    for line in lines + [LOCK_FIX]:
+        say(line)
+    return 1
 
 
 def install_uv() -> list[str]:
@@ -320,19 +347,85 @@ def resolver() -> list[str]:
 
 def lock(version: str, upgrade: bool = False) -> None:
     uv = resolver()
-    for lock_name, inputs in LOCK_INPUTS.items():
-        with Step(f"writing {lock_name} from {inputs[-1]}"):
-            cmd = [*uv, "pip", "compile", inputs[-1], "--output-file", lock_name,
-                   "--universal", "--generate-hashes", "--python-version", version,
-                   "--no-header", "--quiet"]
-            if lock_name == DEV_LOCK:
-                cmd += ["--constraint", RUNTIME_LOCK]  # shared packages keep the runtime pins
-            if upgrade:
-                cmd.append("--upgrade")
-            run(cmd, f"writing {lock_name}")
-            text = lock_header(lock_name, version) + (ROOT / lock_name).read_text()
-            with open(ROOT / lock_name, "w", newline="\n") as file:  # same bytes on Windows
-                file.write(text)
+    before = {name: (ROOT / name).read_bytes() for name in LOCK_INPUTS if (ROOT / name).exists()}
+    try:
+        for lock_name, inputs in LOCK_INPUTS.items():
+            with Step(f"writing {lock_name} from {inputs[-1]}"):
+                cmd = [*uv, "pip", "compile", inputs[-1], "--output-file", lock_name,
+                       "--universal", "--generate-hashes", "--python-version", version,
+                       "--no-header", "--quiet", *index_options()]
+                if lock_name == DEV_LOCK:
+                    cmd += ["--constraint", RUNTIME_LOCK]  # shared packages keep those pins
+                if upgrade:
+                    cmd.append("--upgrade")
+                run(cmd, f"writing {lock_name}")
+                text = lock_header(lock_name, version) + (ROOT / lock_name).read_text()
+                with open(ROOT / lock_name, "w", newline="\n") as file:  # same bytes on Windows
+                    file.write(text)
+    except BaseException:  # both locks change, or neither does
+        for name in LOCK_INPUTS:
+            if name in before:
+                (ROOT / name).write_bytes(before[name])
+            else:
+                (ROOT / name).unlink(missing_ok=True)
+        raise
+
+
+# ---- the team's package index ------------------------------------------------------
+
+
+def pip_settings() -> dict[str, str]:
+    """pip's index settings: PIP_INDEX_URL and PIP_EXTRA_INDEX_URL, else pip's config
+    files, read in pip's order ([global], then [install]); PIP_CONFIG_FILE=os.devnull: none."""
+    chosen = os.environ.get("PIP_CONFIG_FILE")
+    home, files = Path.home(), []
+    if chosen != os.devnull:
+        if WINDOWS:
+            files = [Path(os.environ.get("ProgramData", "C:/ProgramData"), "pip/pip.ini"),
+                     home / "pip/pip.ini", Path(os.environ.get("APPDATA", home), "pip/pip.ini")]
+        else:
+            files = [*(Path(d, "pip/pip.conf") for d in
+                       os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")),
+                     Path("/etc/pip.conf"), Path("/Library/Application Support/pip/pip.conf"),
+                     home / ".pip/pip.conf",
+                     Path(os.environ.get("XDG_CONFIG_HOME", home / ".config"), "pip/pip.conf"),
+                     home / "Library/Application Support/pip/pip.conf"]
+        files.append(VENV / ("pip.ini" if WINDOWS else "pip.conf"))  # the venv's own
+        files += [Path(chosen)] if chosen else []
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(files)  # later files win, as in pip
+    settings = {}
+    for section in ("global", "install"):
+        if config.has_section(section):
+            settings.update({k: v for k, v in config[section].items() if "index-url" in k})
+    for key in ("index-url", "extra-index-url"):
+        value = os.environ.get("PIP_" + key.upper().replace("-", "_"))
+        if value is not None:
+            settings[key] = value
+    return settings
+
+
+def index_options() -> list[str]:
+    """pip's index settings, as options for uv, which reads none of them; none when uv has
+    settings of its own (UV_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX, UV_EXTRA_INDEX_URL)."""
+    if any(os.environ.get(name) for name in
+           ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL")):
+        return []
+    settings = pip_settings()
+    options = ["--index-url", settings["index-url"]] if settings.get("index-url") else []
+    for url in settings.get("extra-index-url", "").split():
+        options += ["--extra-index-url", url]
+    if "--extra-index-url" in options:
+        # pip takes the best version from all its indexes; uv, by default, the first index
+        # that has the package at all. The team chose pip's way.
+        options += ["--index-strategy", "unsafe-best-match"]
+    return options
+
+
+def index_url() -> str:
+    """The main package index in use, for messages."""
+    return (os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL")
+            or pip_settings().get("index-url") or "https://pypi.org/simple")
 
 
 def read_lock(path: Path) -> list[tuple[str, str, str]]:
@@ -460,13 +553,36 @@ def differences(lock_path: Path, version: str, state: dict) -> list[str]:
 # ---- commands ---------------------------------------------------------------------
 
 
-def setup(backend: str) -> None:
+def switch_python(version: str) -> None:
+    """`setup --python X.Y`: the new version goes into .python-version and the Dockerfile,
+    and a venv of another Python goes (setup then builds it anew and re-locks)."""
+    if not re.fullmatch(r"3\.\d+", version):
+        raise EnvError(f"--python: {version!r} is not a MAJOR.MINOR version like 3.12")
+    _, full = find_python(version)  # before anything changes: is that Python here?
+    (ROOT / ".python-version").write_text(f"{version}\n")
+    dockerfile = ROOT / "Dockerfile"
+    if dockerfile.exists():
+        text = re.sub(r"(?m)^ARG PYTHON_VERSION=\S*$", f"ARG PYTHON_VERSION={version}",
+                      dockerfile.read_text())
+        with open(dockerfile, "w", newline="\n") as file:
+            file.write(text)
+    say(f"the project now uses Python {version} (.python-version"
+        + (", the Dockerfile's default)" if dockerfile.exists() else ")"))
+    old = probe(str(venv_python())) if venv_python().exists() else None
+    if old and not old.startswith(version + "."):
+        with Step(f"removing {VENV_DIR}/, made with Python {old}, to make it anew with {full}"):
+            shutil.rmtree(VENV)
+
+
+def setup(backend: str, python: str | None = None) -> None:
     started = time.perf_counter()
+    if python:
+        switch_python(python)
     version = wanted_python()
     uv = find_uv() if backend != "pip" else None
     if backend == "uv" and not uv:
         raise EnvError("the uv backend was asked for, but uv is not installed (`pip install uv`)")
-    ensure_venv(version, uv)
+    new = ensure_venv(version, uv)
     if not uv and backend == "auto":
         try:  # uv installs the rest many times faster than pip
             uv = install_uv()
@@ -478,54 +594,86 @@ def setup(backend: str) -> None:
         say("no locks yet: writing them first" if first else
             f"{' and '.join(stale)} missing or older than the requirements: locking first")
         lock(version)
-    python = venv_python()
+    venv = venv_python()
+    # The venv ends up equal to the dev lock: say what goes before it goes.
+    extra = [] if new else [line.split()[1] for line in
+                            differences(ROOT / DEV_LOCK, version, snapshot(str(venv)))
+                            if line.startswith("extra:")]
+    if extra:
+        say(f"removing what the locks do not list: {', '.join(extra)}. To keep a package, add"
+            " it to requirements-dev.txt (or requirements.txt if the app needs it), then run"
+            " `python3 scripts/env.py lock`")
     if uv:
         with Step(f"installing {DEV_LOCK} into {VENV_DIR}/ (uv, hashes checked)"):
-            run([*uv, "pip", "sync", "--require-hashes", "--python", python, DEV_LOCK],
-                "installing the lock")
+            run([*uv, "pip", "sync", "--require-hashes", *index_options(), "--python", venv,
+                 DEV_LOCK], "installing the lock")
         with Step("checking dependencies (uv pip check)"):
-            run([*uv, "pip", "check", "--python", python], "uv pip check")
+            run([*uv, "pip", "check", "--python", venv], "uv pip check")
     else:
         with Step(f"installing {DEV_LOCK} into {VENV_DIR}/ (pip, hashes checked)"):
-            run([python, "-m", "pip", "install", "--require-hashes", "-r", DEV_LOCK],
+            run([venv, "-m", "pip", "install", "--require-hashes", "-r", DEV_LOCK],
                 "installing the lock")
-        extra = [line.split()[1].split("==")[0] for line in
-                 differences(ROOT / DEV_LOCK, version, snapshot(str(python)))
-                 if line.startswith("extra:")]
         if extra:
-            with Step(f"removing what the lock no longer lists: {', '.join(extra)}"):
-                run([python, "-m", "pip", "uninstall", "--yes", *extra], "removing packages")
+            run([venv, "-m", "pip", "uninstall", "--yes", *(e.split("==")[0] for e in extra)],
+                "removing packages")
         with Step("checking dependencies (pip check)"):
-            run([python, "-m", "pip", "check"], "pip check")
+            run([venv, "-m", "pip", "check"], "pip check")
+    link_project(version)
     activate = rf"{VENV_DIR}\Scripts\activate" if WINDOWS else f"source {VENV_DIR}/bin/activate"
     say(f"ready in {time.perf_counter() - started:.1f} s. Activate the venv with: {activate}")
 
 
 def check(runtime: bool) -> int:
-    lock_path = ROOT / (RUNTIME_LOCK if runtime else DEV_LOCK)
-    if venv_python().exists():
-        python, where = str(venv_python()), f"{VENV_DIR}/"
-    elif runtime and sys.prefix != sys.base_prefix:  # no venv/ but run from one: the image
-        python, where = sys.executable, sys.prefix
-    else:
+    if runtime:
+        return check_runtime()
+    if not venv_python().exists():
         print(f"env.py: no venv at {VENV_DIR}/: run `python3 scripts/env.py setup`",
               file=sys.stderr)
         return 2
-    if not lock_path.exists():
-        print(f"env.py: {lock_path.name} is missing: run `python3 scripts/env.py lock`",
-              file=sys.stderr)
-        return 2
-    state = snapshot(python)
-    found = differences(lock_path, wanted_python(), state)
+    version = wanted_python()
+    state = snapshot(str(venv_python()))
+    found = differences(ROOT / DEV_LOCK, version, state) if (ROOT / DEV_LOCK).exists() else []
+    found += stale_lines(version)
+    dockerfile = ROOT / "Dockerfile"
+    default = re.search(r"(?m)^ARG PYTHON_VERSION=(\S*)$", dockerfile.read_text()) \
+        if dockerfile.exists() else None
+    if default and default.group(1) != version:
+        found.append(f"Dockerfile: its default ARG PYTHON_VERSION is {default.group(1)},"
+                     f" .python-version says {version}")
     if not found:
-        count = len(read_lock(lock_path))
+        count = len(read_lock(ROOT / DEV_LOCK))
         python_version = state["env"]["python_full_version"]
-        say(f"in sync: {where} matches {lock_path.name} ({count} pins), Python {python_version}")
+        say(f"in sync: {VENV_DIR}/ matches {DEV_LOCK} ({count} pins), Python {python_version}")
         return 0
-    say(f"{where} differs from {lock_path.name} and .python-version:")
+    say(f"{VENV_DIR}/ and the project's files disagree:")
     for line in found:
         print(f"  {line}")
-    say("run `python3 scripts/env.py setup` to bring it back in line")
+    switch = f" --python {version}" if default and default.group(1) != version else ""
+    say(f"run `python3 scripts/env.py setup{switch}` to bring them back in line (it re-locks first"
+        " when a lock is stale)")
+    return 1
+
+
+def check_runtime() -> int:
+    """`check --runtime`: the Python running this script against requirements.lock alone."""
+    here = Path(sys.prefix).resolve()
+    if here == Path(sys.base_prefix).resolve() or here == VENV.resolve():
+        print(f"env.py: check --runtime compares the venv running it with {RUNTIME_LOCK} alone:"
+              " it is for the image (`docker run --rm IMAGE python scripts/env.py check"
+              f" --runtime`) or a CI venv built from {RUNTIME_LOCK}. For {VENV_DIR}/, which also"
+              " holds the dev tools, run `python3 scripts/env.py check`.", file=sys.stderr)
+        return 2
+    state = snapshot(sys.executable)
+    found = differences(ROOT / RUNTIME_LOCK, wanted_python(), state)
+    if not found:
+        say(f"in sync: {sys.prefix} matches {RUNTIME_LOCK}"
+            f" ({len(read_lock(ROOT / RUNTIME_LOCK))} pins), Python"
+            f" {state['env']['python_full_version']}")
+        return 0
+    say(f"{sys.prefix} differs from {RUNTIME_LOCK}:")
+    for line in found:
+        print(f"  {line}")
+    say(f"rebuild it from {RUNTIME_LOCK} (for the image: build it again)")
     return 1
 
 
@@ -538,6 +686,9 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("ENV_PY_BACKEND", "auto"),
         help="uv when it is installed (auto), or force one; also the ENV_PY_BACKEND variable",
     )
+    setup_parser.add_argument("--python", metavar="X.Y",
+                              help="switch the project to Python X.Y: .python-version, the"
+                              " Dockerfile, the locks and the venv")
     lock_parser = commands.add_parser("lock", help="rewrite the locks from requirements*.txt")
     lock_mode = lock_parser.add_mutually_exclusive_group()
     lock_mode.add_argument("--upgrade", action="store_true",
@@ -546,14 +697,14 @@ def main(argv: list[str] | None = None) -> int:
                            help="write nothing: exit 1 if a lock is older than its inputs")
     check_parser = commands.add_parser("check", help="compare the venv with the locks")
     check_parser.add_argument("--runtime", action="store_true",
-                              help=f"compare with {RUNTIME_LOCK}, what the image installs;"
-                              f" with no {VENV_DIR}/, check the venv running this script")
+                              help=f"for the image and CI: compare the venv running this script"
+                              f" with {RUNTIME_LOCK} alone")
     args = parser.parse_args(argv)
     try:
         if args.command == "setup":
             if args.backend not in ("auto", "pip", "uv"):
                 raise EnvError(f"ENV_PY_BACKEND: {args.backend!r} is not one of auto, pip, uv")
-            setup(args.backend)
+            setup(args.backend, args.python)
         elif args.command == "lock" and args.check:
             return check_locks(wanted_python())
         elif args.command == "lock":
