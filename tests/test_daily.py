@@ -140,7 +140,7 @@ def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, monkey
     out = project.run(project.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
     assert out.stdout.strip() == version
     assert project.env_py("check").returncode == 0
-    readme = (project.path / "README.md").read_text()
+    readme = (project.path / "README.md").read_text().replace("setup --python 3.13", "")  # its example
     assert HOST_PYTHON not in readme  # nothing else names the version
 
 
