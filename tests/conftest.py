@@ -6,6 +6,7 @@ bakes is run for real: venvs, pip and uv installs, linters.
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import os
 import re
@@ -117,6 +118,21 @@ def load_module(name: str, path: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def other_python(monkeypatch) -> str:
+    """Another installed CPython minor version (3.10 or newer), put first on PATH; skips without one."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep) + glob.glob(
+        os.path.expanduser("~/.pyenv/versions/*/bin")
+    ):
+        for path in sorted(glob.glob(os.path.join(folder, "python3.*"))):
+            match = re.fullmatch(r"python(3\.(\d+))", Path(path).name)
+            if match and match.group(1) != HOST_PYTHON and int(match.group(2)) >= 10:
+                if os.access(path, os.X_OK) and "shims" not in folder:  # pyenv shims may not run
+                    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+                    return match.group(1)
+    pytest.skip(f"no second CPython (3.10 or newer, other than {HOST_PYTHON}) on PATH or under pyenv")
 
 
 def bake(cookies, **context) -> Baked:

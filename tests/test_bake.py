@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from conftest import HOST_PYTHON, TEMPLATE, assert_run_steps_pass_shellcheck, bake, clean_env, tool
@@ -177,25 +174,8 @@ def test_venv_dir_is_used_everywhere(cookies):
     assert 'VENV_DIR = ".venv"' in (project.path / "scripts/env.py").read_text()
 
 
-def other_python() -> tuple[str, Path] | None:
-    """Another installed CPython minor version, and the folder that holds it."""
-    for folder in os.environ.get("PATH", "").split(os.pathsep) + glob.glob(
-        os.path.expanduser("~/.pyenv/versions/*/bin")
-    ):
-        for path in sorted(glob.glob(os.path.join(folder, "python3.*"))):
-            match = re.fullmatch(r"python(3\.(\d+))", Path(path).name)
-            if match and match.group(1) != HOST_PYTHON and int(match.group(2)) >= 10:
-                if os.access(path, os.X_OK) and "shims" not in folder:  # pyenv shims may not run
-                    return match.group(1), Path(folder)
-    return None
-
-
-def test_another_python_version_builds_its_venv_with_that_version(cookies, monkeypatch):
-    found = other_python()
-    if found is None:
-        pytest.skip(f"no second CPython (3.10 or newer, other than {HOST_PYTHON}) on PATH or under pyenv")
-    version, folder = found
-    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+def test_another_python_version_builds_its_venv_with_that_version(cookies, other_python):
+    version = other_python
     project = bake(cookies, python_version=version)
     out = project.run(project.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
     assert out.stdout.strip() == version

@@ -123,14 +123,8 @@ def test_env_py_is_executable(baked):
 # ---- switching Python -------------------------------------------------------------------------
 
 
-def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, monkeypatch):
-    from test_bake import other_python
-
-    found = other_python()
-    if found is None:
-        pytest.skip(f"no second CPython (3.10 or newer, other than {HOST_PYTHON})")
-    version, folder = found
-    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, other_python):
+    version = other_python
     project = bake(cookies, init_git=False)
     done = project.env_py("setup", "--python", version)
     assert f"removing venv/, made with Python {HOST_PYTHON}" in done.stdout
