@@ -169,7 +169,9 @@ def main(answers, root):
             print(f"\nNo git repository was made: {error}")
     if ready:
         venv = answers["venv_dir"]
-        activate = rf"{venv}\Scripts\activate" if WINDOWS else f"source {venv}/bin/activate"
+        fish = os.environ.get("SHELL", "").endswith("fish")
+        activate = (rf"{venv}\Scripts\activate" if WINDOWS else
+                    f"source {venv}/bin/activate" + (".fish" if fish else ""))
         print(f"\nNext steps:\n    cd {typed_path(root)}\n    {activate}"
               "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
               "\n    python -m pytest")

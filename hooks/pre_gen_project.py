@@ -72,13 +72,27 @@ def problem(answers):
     return None
 
 
-def retry_hint(answers):
-    """How to bake again without retyping the answers: cookiecutter saved them, before this
-    hook ran, in its replay folder under the template folder's name."""
-    if "_repo_dir" not in answers:  # cruft, which keeps no replay file
+def replay_file(answers):
+    """Where cookiecutter saved these answers before this hook ran (its replay folder, under
+    the template folder's name), or None when that file holds other answers or is not there."""
+    try:  # the Python running cookiecutter runs this hook, so cookiecutter is importable
+        from cookiecutter.config import get_user_config
+
+        folder = Path(get_user_config()["replay_dir"])
+    except Exception:
+        folder = Path.home() / ".cookiecutter_replay"
+    replay = folder / f"{Path(answers['_repo_dir']).name}.json"
+    try:
+        saved = json.loads(replay.read_text())["cookiecutter"]
+    except (OSError, ValueError, KeyError):
         return None
-    replay = Path.home() / ".cookiecutter_replay" / f"{Path(answers['_repo_dir']).name}.json"
-    if not replay.is_file():
+    return replay if {k: saved.get(k) for k in answers} == answers else None
+
+
+def retry_hint(answers):
+    """How to bake again without retyping the answers."""
+    replay = replay_file(answers) if "_repo_dir" in answers else None  # cruft keeps none
+    if replay is None:
         return None
     return (f"Your answers are saved in {replay}: fix the value there, then bake again with"
             f" `cookiecutter --replay-file {replay} {answers['_template']}"

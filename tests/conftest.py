@@ -153,6 +153,22 @@ def baked(cookies_session):
     return get
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_cookiecutter_config(tmp_path_factory):
+    """Bakes through the cookiecutter command keep their replay files and template clones in
+    the test run's own folders, never in the user's ~/.cookiecutter_replay."""
+    folder = tmp_path_factory.mktemp("cookiecutter-config")
+    config = folder / "config.yaml"
+    config.write_text(f"cookiecutters_dir: {folder / 'templates'}\nreplay_dir: {folder / 'replay'}\n")
+    before = os.environ.get("COOKIECUTTER_CONFIG")
+    os.environ["COOKIECUTTER_CONFIG"] = str(config)
+    yield
+    if before is None:
+        del os.environ["COOKIECUTTER_CONFIG"]
+    else:
+        os.environ["COOKIECUTTER_CONFIG"] = before
+
+
 def pytest_terminal_summary(terminalreporter):
     """Prints the costs that tests recorded (image builds), also from xdist workers."""
     costs = [value for reports in terminalreporter.stats.values() for report in reports

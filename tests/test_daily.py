@@ -182,7 +182,8 @@ def test_next_steps_cd_path_is_right_from_where_cookiecutter_ran(tmp_path, cwd, 
 def test_a_refused_answer_says_how_to_bake_again_with_the_saved_answers(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    env = clean_env(HOME=str(home), PWD=str(tmp_path))
+    env = clean_env(HOME=str(home), PWD=str(tmp_path))  # cookiecutter's default config, in a home of its own
+    del env["COOKIECUTTER_CONFIG"]
     bake_cmd = [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), "project_slug=json",
                 "create_venv=false", "init_git=false"]
     refused = subprocess.run(bake_cmd, cwd=tmp_path, capture_output=True, text=True, env=env)

@@ -35,9 +35,9 @@ def make_wheel(path: Path) -> None:
               f"{len(data)}" for name, data in files.items()]
     files["teamonly_tool-1.0.dist-info/RECORD"] = ("\n".join(record + ["teamonly_tool-1.0.dist-info/RECORD,,"])
                                                    + "\n").encode()
-    with zipfile.ZipFile(path, "w") as wheel:
-        for name, data in files.items():
-            wheel.writestr(name, data)
+    with zipfile.ZipFile(path, "w") as wheel:  # a fixed date: the same bytes every time, as pip's
+        for name, data in files.items():    # HTTP cache may serve an earlier run's copy of the URL
+            wheel.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
 
 
 @pytest.fixture

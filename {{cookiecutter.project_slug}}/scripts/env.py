@@ -75,10 +75,11 @@ def run(cmd: list, what: str) -> None:
     except OSError as error:
         raise EnvError(f"{what}: cannot run {cmd[0]}: {error}") from None
     if done.returncode != 0:
-        sys.stderr.write(hide_secrets(done.stdout))
         log = done.stdout.lower()
         hint = next((text for pattern, text in HINTS.items() if pattern in log),
                     "see the messages above")
+        if hint != OFFLINE:  # an unreachable index needs no log: the hint says it all
+            sys.stderr.write(hide_secrets(done.stdout))
         raise EnvError(f"{what} failed (exit status {done.returncode}): "
                        + hint.format(index=hide_secrets(index_url())))
 
@@ -558,6 +559,8 @@ def switch_python(version: str) -> None:
     and a venv of another Python goes (setup then builds it anew and re-locks)."""
     if not re.fullmatch(r"3\.\d+", version):
         raise EnvError(f"--python: {version!r} is not a MAJOR.MINOR version like 3.12")
+    if int(version.split(".")[1]) < 10:
+        raise EnvError(f"--python: {version} is past its end of life: use 3.10 or newer")
     _, full = find_python(version)  # before anything changes: is that Python here?
     (ROOT / ".python-version").write_text(f"{version}\n")
     dockerfile = ROOT / "Dockerfile"
@@ -619,8 +622,13 @@ def setup(backend: str, python: str | None = None) -> None:
         with Step("checking dependencies (pip check)"):
             run([venv, "-m", "pip", "check"], "pip check")
     link_project(version)
-    activate = rf"{VENV_DIR}\Scripts\activate" if WINDOWS else f"source {VENV_DIR}/bin/activate"
+    fish = os.environ.get("SHELL", "").endswith("fish")
+    activate = (rf"{VENV_DIR}\Scripts\activate" if WINDOWS else
+                f"source {VENV_DIR}/bin/activate" + (".fish" if fish else ""))
     say(f"ready in {time.perf_counter() - started:.1f} s. Activate the venv with: {activate}")
+    mismatch = dockerfile_python(version)
+    if mismatch:
+        say(f"but {mismatch}: `python3 scripts/env.py setup --python {version}` rewrites it")
 
 
 def check(runtime: bool) -> int:
@@ -634,24 +642,33 @@ def check(runtime: bool) -> int:
     state = snapshot(str(venv_python()))
     found = differences(ROOT / DEV_LOCK, version, state) if (ROOT / DEV_LOCK).exists() else []
     found += stale_lines(version)
-    dockerfile = ROOT / "Dockerfile"
-    default = re.search(r"(?m)^ARG PYTHON_VERSION=(\S*)$", dockerfile.read_text()) \
-        if dockerfile.exists() else None
-    if default and default.group(1) != version:
-        found.append(f"Dockerfile: its default ARG PYTHON_VERSION is {default.group(1)},"
-                     f" .python-version says {version}")
+    mismatch = dockerfile_python(version)
+    found += [mismatch] if mismatch else []
     if not found:
         count = len(read_lock(ROOT / DEV_LOCK))
         python_version = state["env"]["python_full_version"]
         say(f"in sync: {VENV_DIR}/ matches {DEV_LOCK} ({count} pins), Python {python_version}")
         return 0
-    say(f"{VENV_DIR}/ and the project's files disagree:")
-    for line in found:
+    say(f"{VENV_DIR}/, the locks and .python-version do not agree:")
+    for line in found[:12]:
         print(f"  {line}")
-    switch = f" --python {version}" if default and default.group(1) != version else ""
+    if len(found) > 12:
+        print(f"  ... and {len(found) - 12} more")
+    switch = f" --python {version}" if mismatch else ""
     say(f"run `python3 scripts/env.py setup{switch}` to bring them back in line (it re-locks first"
         " when a lock is stale)")
     return 1
+
+
+def dockerfile_python(version: str) -> str | None:
+    """How the Dockerfile's default Python disagrees with .python-version, if it does."""
+    dockerfile = ROOT / "Dockerfile"
+    default = re.search(r"(?m)^ARG PYTHON_VERSION=(\S*)$", dockerfile.read_text()) \
+        if dockerfile.exists() else None
+    if default and default.group(1) != version:
+        return (f"Dockerfile: its default ARG PYTHON_VERSION is {default.group(1)},"
+                f" .python-version says {version}")
+    return None
 
 
 def check_runtime() -> int:
