@@ -147,6 +147,14 @@ def test_setup_python_with_a_python_that_is_not_there_changes_nothing(cookies):
     assert {name: (project.path / name).read_bytes() for name in before} == before
 
 
+def test_a_hand_edited_python_version_points_setup_to_the_switch(cookies):
+    project = bake(cookies, init_git=False)
+    (project.path / ".python-version").write_text("3.99\n")
+    done = project.env_py("setup", check=False)
+    assert done.returncode == 1
+    assert "`python3 scripts/env.py setup --python 3.99` makes it anew" in done.stderr
+
+
 def test_check_names_a_dockerfile_whose_python_disagrees(cookies):
     project = bake(cookies, init_git=False)
     dockerfile = project.path / "Dockerfile"

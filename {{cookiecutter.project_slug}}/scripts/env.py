@@ -189,7 +189,7 @@ def ensure_venv(version: str, uv: list[str] | None) -> bool:
         if full and not full.startswith(version + "."):
             raise EnvError(
                 f"{VENV_DIR}/ has Python {full} but .python-version says {version}:"
-                f" delete {VENV_DIR}/ and run `python3 scripts/env.py setup` again"
+                f" `python3 scripts/env.py setup --python {version}` makes it anew"
             )
         if full and has_pip(VENV):
             say(f"{VENV_DIR}/ is there, with Python {full}")
@@ -217,6 +217,10 @@ def link_project(version: str) -> None:
     """Puts the project folder on the venv's import path, so that its package imports from
     notebooks, scripts and tests in any subfolder (pip's editable installs do the same)."""
     site = VENV / ("Lib" if WINDOWS else f"lib/python{version}") / "site-packages"
+    if not site.is_dir():  # another layout (PyPy, a free-threaded build): ask the venv
+        site = Path(subprocess.run([venv_python(), "-c", "import sysconfig;"
+                                    " print(sysconfig.get_path('purelib'))"],
+                                   capture_output=True, text=True).stdout.strip())
     (site / "project-root.pth").write_text(f"{ROOT}\n")
 
 
