@@ -65,12 +65,12 @@ def throwaway_render(answers, root):
 
 def typed_path(root):
     """The project folder as the user would type it from where they ran cookiecutter (the
-    shell's PWD, inherited by this hook): relative, or absolute when that is shorter."""
+    shell's PWD, inherited by this hook): relative, or absolute when that is shorter. On
+    Windows, where PWD is unset or an MSYS path, always absolute."""
     start, absolute = os.environ.get("PWD"), str(root.resolve())
-    try:
-        relative = os.path.relpath(absolute, start) if start else absolute
-    except ValueError:  # another drive on Windows
-        relative = absolute
+    relative = absolute
+    if start and not WINDOWS and os.path.isdir(start):
+        relative = os.path.relpath(absolute, start)
     path = min(relative, absolute, key=len)
     return f'"{path}"' if " " in path else path
 
