@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -165,6 +166,11 @@ def venv_python(venv: Path = VENV) -> Path:
 def find_uv() -> list[str] | None:
     """uv from the venv (the project's pinned one), from PATH, or from this Python."""
     in_venv = VENV / ("Scripts/uv.exe" if WINDOWS else "bin/uv")
+    if in_venv.is_file() and WINDOWS:
+        # Windows cannot replace a running .exe, and a sync may update uv itself: run a copy.
+        copy = Path(tempfile.gettempdir(), f"uv-for-{ROOT.name}.exe")
+        shutil.copy2(in_venv, copy)
+        return [str(copy)]
     if in_venv.is_file():
         return [str(in_venv)]
     if shutil.which("uv"):
