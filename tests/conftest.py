@@ -10,6 +10,7 @@ import glob
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -33,6 +34,18 @@ OFFLINE = {
     "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
     "UV_HTTP_RETRIES": "0",
 }
+
+
+# What a bake says when its environment step failed; the cd path depends on where the test
+# run started, and the project folder ends it.
+FINISH = re.compile(r"Fix the cause, then finish with:\n    cd \S*my_project && python3 scripts/env.py setup")
+
+
+def copy_template(destination: Path) -> Path:
+    """A copy of this checkout's template, to change for one test, without its git and caches."""
+    shutil.copytree(TEMPLATE, destination, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"))
+    return destination
 
 
 def tool(name: str) -> str:

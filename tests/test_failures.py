@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-
-from conftest import OFFLINE, TEMPLATE, Baked, bake
-
-# The cd path depends on where the test run started; the project folder ends it.
-FINISH = re.compile(r"Fix the cause, then finish with:\n    cd \S*my_project && python3 scripts/env.py setup")
+from conftest import FINISH, OFFLINE, Baked, bake, copy_template
 
 
 def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, capfd, monkeypatch):
@@ -29,7 +23,7 @@ def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, 
 
 def test_a_requirement_that_does_not_exist_keeps_the_project(cookies, capfd, tmp_path):
     template = tmp_path / "template"
-    shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__"))
+    copy_template(template)
     requirements = template / "{{cookiecutter.project_slug}}" / "requirements.txt"
     with open(requirements, "a") as file:
         file.write("no-such-package-f7c1e9\n")

@@ -13,6 +13,12 @@ import pytest
 from conftest import bake
 
 
+def assert_one_error_line(done, words: str) -> None:
+    """Failed, nothing on stdout, and one line on stderr: `error: ...` with these words."""
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and words in done.stderr, done.stderr
+
+
 def ml(project, *args, check: bool = True):
     """`python -m my_project ARGS` in the project's venv."""
     return project.run(project.python, "-m", project.context["project_slug"], *map(str, args), check=check)
@@ -89,18 +95,15 @@ def test_a_bad_csv_is_one_clear_line(baked, tmp_path, content, words):
     ml(project, "train", tmp_path / "model")
     if content is not None:
         (tmp_path / "features.csv").write_text(content)
-    done = ml(project, "predict", tmp_path / "model", tmp_path / "features.csv", check=False)
-    assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and words in done.stderr
+    assert_one_error_line(ml(project, "predict", tmp_path / "model", tmp_path / "features.csv", check=False), words)
 
 
 def test_a_corrupt_model_file_is_one_clear_line(baked, tmp_path):
     project = baked(starter_requirements="machine-learning")
     ml(project, "train", tmp_path / "model")
     (tmp_path / "model/model.pkl").write_text("garbage\n")
-    done = ml(project, "predict", tmp_path / "model", check=False)
-    assert done.returncode == 1 and done.stderr.count("\n") == 1
-    assert "model.pkl is not a model written by `train`" in done.stderr
+    assert_one_error_line(ml(project, "predict", tmp_path / "model", check=False),
+                          "model.pkl is not a model written by `train`")
 
 
 @pytest.mark.parametrize("content, words", BROKEN)
@@ -109,16 +112,13 @@ def test_a_missing_or_corrupt_environment_record_is_one_clear_line(baked, tmp_pa
     (tmp_path / "model").mkdir()
     if content is not None:
         (tmp_path / "model/environment.json").write_text(content)
-    done = ml(project, "predict", tmp_path / "model", check=False)
-    assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and words in done.stderr
+    assert_one_error_line(ml(project, "predict", tmp_path / "model", check=False), words)
 
 
 def test_the_data_science_readme_snippet_saves_a_fingerprint_that_verifies(baked, tmp_path):
     project = baked(starter_requirements="data-science")
     readme = (project.path / "README.md").read_text()
     [snippet] = re.findall(r"```python\n(.*?)```", readme, re.S)
-    (tmp_path / "results").mkdir()
     (tmp_path / "snippet.py").write_text(snippet.replace("...  #", "pass  #"))
     # Run from a folder of its own, as a script elsewhere would, with the project importable.
     project.run(project.python, "-c", "import os, runpy, sys; sys.path.insert(0, os.getcwd());"

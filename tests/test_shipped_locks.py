@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 
 import pytest
-from conftest import HOST_PYTHON, TEMPLATE, Baked, bake, load_module
+from conftest import FINISH, HOST_PYTHON, TEMPLATE, Baked, bake, copy_template, load_module
 
 SHIPPED = TEMPLATE / "{{cookiecutter.project_slug}}" / ".shipped-locks"
 REFRESH = load_module("refresh_locks", TEMPLATE / "maintenance" / "refresh_locks.py")
 LOCKS = ["requirements.lock", "requirements-dev.lock"]
-# The cd path depends on where the test run started; the project folder ends it.
-FINISH = re.compile(r"Fix the cause, then finish with:\n    cd \S*my_project && python3 scripts/env.py setup")
 # No network at all: uv in offline mode and every proxy a closed port on loopback. The index
 # settings stay as they are: uv keeps its cache per index.
 NO_NETWORK = {**{name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")},
@@ -70,7 +67,7 @@ def test_with_the_index_unreachable_and_nothing_cached_the_bake_says_how_to_fini
 
 def test_a_python_without_shipped_locks_resolves_them_at_bake_time(cookies, capfd, tmp_path):
     template = tmp_path / "template"
-    shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__"))
+    copy_template(template)
     shutil.rmtree(template / "{{cookiecutter.project_slug}}" / ".shipped-locks" / HOST_PYTHON)
     project = Baked(cookies.bake(template=str(template)))
     out, _ = capfd.readouterr()

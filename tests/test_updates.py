@@ -8,13 +8,12 @@ the user's answers.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE, clean_env, tool
+from conftest import TEMPLATE, clean_env, copy_template, tool
 
 LOCKS = ["requirements.lock", "requirements-dev.lock"]
 IDENTITY = ["-c", "user.name=Template Maintainer", "-c", "user.email=maintainer@example.org"]
@@ -28,8 +27,7 @@ class Workspace:
         self.tmp = root / "tmp"
         self.tmp.mkdir()
         self.template = root / "template"
-        shutil.copytree(TEMPLATE, self.template, ignore=shutil.ignore_patterns(
-            ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"))
+        copy_template(self.template)
         self.git(self.template, "init", "--quiet")
         self.commit_template("The template")
 

@@ -109,15 +109,19 @@ HINTS = {
 # ---- Python version -------------------------------------------------------------------
 
 
+def valid_version(version: str, where: str) -> str:
+    if not re.fullmatch(r"3\.\d+", version):
+        raise EnvError(f"{where}: {version!r} is not a MAJOR.MINOR version like 3.12")
+    return version
+
+
 def wanted_python() -> str:
     path = ROOT / ".python-version"
     try:
         version = path.read_text().strip()
     except OSError:
         raise EnvError(".python-version is missing: write a MAJOR.MINOR version in it") from None
-    if not re.fullmatch(r"3\.\d+", version):
-        raise EnvError(f".python-version: {version!r} is not a MAJOR.MINOR version like 3.12")
-    return version
+    return valid_version(version, ".python-version")
 
 
 def probe(python: str) -> str | None:
@@ -567,16 +571,13 @@ def differences(lock_path: Path, version: str, state: dict) -> list[str]:
 def switch_python(version: str) -> None:
     """`setup --python X.Y`: the new version goes into .python-version and the Dockerfile,
     and a venv of another Python goes (setup then builds it anew and re-locks)."""
-    if not re.fullmatch(r"3\.\d+", version):
-        raise EnvError(f"--python: {version!r} is not a MAJOR.MINOR version like 3.12")
-    if int(version.split(".")[1]) < 10:
+    if int(valid_version(version, "--python").split(".")[1]) < 10:
         raise EnvError(f"--python: {version} is past its end of life: use 3.10 or newer")
     _, full = find_python(version)  # before anything changes: is that Python here?
     (ROOT / ".python-version").write_text(f"{version}\n")
     dockerfile = ROOT / "Dockerfile"
     if dockerfile.exists():
-        text = re.sub(r"(?m)^ARG PYTHON_VERSION=\S*$", f"ARG PYTHON_VERSION={version}",
-                      dockerfile.read_text())
+        text = DOCKERFILE_ARG.sub(f"ARG PYTHON_VERSION={version}", dockerfile.read_text())
         with open(dockerfile, "w", newline="\n") as file:
             file.write(text)
     say(f"the project now uses Python {version} (.python-version"
@@ -654,27 +655,36 @@ def check(runtime: bool) -> int:
     found += stale_lines(version)
     mismatch = dockerfile_python(version)
     found += [mismatch] if mismatch else []
+    switch = f" --python {version}" if mismatch else ""
+    return report(found, f"{VENV_DIR}/", DEV_LOCK, state,
+                  f"{VENV_DIR}/, the locks and .python-version do not agree:",
+                  f"run `python3 scripts/env.py setup{switch}` to bring them back in line (it"
+                  " re-locks first when a lock is stale)")
+
+
+def report(found: list[str], where: str, lock_name: str, state: dict, header: str,
+           advice: str) -> int:
+    """`check`'s verdict: in sync (0), or the differences and what to do (1)."""
     if not found:
-        count = len(read_lock(ROOT / DEV_LOCK))
-        python_version = state["env"]["python_full_version"]
-        say(f"in sync: {VENV_DIR}/ matches {DEV_LOCK} ({count} pins), Python {python_version}")
+        say(f"in sync: {where} matches {lock_name} ({len(read_lock(ROOT / lock_name))} pins),"
+            f" Python {state['env']['python_full_version']}")
         return 0
-    say(f"{VENV_DIR}/, the locks and .python-version do not agree:")
+    say(header)
     for line in found[:12]:
         print(f"  {line}")
     if len(found) > 12:
         print(f"  ... and {len(found) - 12} more")
-    switch = f" --python {version}" if mismatch else ""
-    say(f"run `python3 scripts/env.py setup{switch}` to bring them back in line (it re-locks first"
-        " when a lock is stale)")
+    say(advice)
     return 1
+
+
+DOCKERFILE_ARG = re.compile(r"(?m)^ARG PYTHON_VERSION=(\S*)$")  # the image's default Python
 
 
 def dockerfile_python(version: str) -> str | None:
     """How the Dockerfile's default Python disagrees with .python-version, if it does."""
     dockerfile = ROOT / "Dockerfile"
-    default = re.search(r"(?m)^ARG PYTHON_VERSION=(\S*)$", dockerfile.read_text()) \
-        if dockerfile.exists() else None
+    default = DOCKERFILE_ARG.search(dockerfile.read_text()) if dockerfile.exists() else None
     if default and default.group(1) != version:
         return (f"Dockerfile: its default ARG PYTHON_VERSION is {default.group(1)},"
                 f" .python-version says {version}")
@@ -692,16 +702,9 @@ def check_runtime() -> int:
         return 2
     state = snapshot(sys.executable)
     found = differences(ROOT / RUNTIME_LOCK, wanted_python(), state)
-    if not found:
-        say(f"in sync: {sys.prefix} matches {RUNTIME_LOCK}"
-            f" ({len(read_lock(ROOT / RUNTIME_LOCK))} pins), Python"
-            f" {state['env']['python_full_version']}")
-        return 0
-    say(f"{sys.prefix} differs from {RUNTIME_LOCK}:")
-    for line in found:
-        print(f"  {line}")
-    say(f"rebuild it from {RUNTIME_LOCK} (for the image: build it again)")
-    return 1
+    return report(found, sys.prefix, RUNTIME_LOCK, state,
+                  f"{sys.prefix} differs from {RUNTIME_LOCK}:",
+                  f"rebuild it from {RUNTIME_LOCK} (for the image: build it again)")
 
 
 def main(argv: list[str] | None = None) -> int:
