@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OFFLINE, TEMPLATE, bake, clean_env, workflow_jobs
+from helpers import OFFLINE, TEMPLATE, bake, clean_env, workflow_jobs
 
 BOTH_LOCKS = ["requirements.lock", "requirements-dev.lock"]
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HOST_PYTHON, TEMPLATE, bake, clean_env
+from helpers import HOST_PYTHON, TEMPLATE, bake, clean_env
 
 BASH = shutil.which("bash")
 FISH = shutil.which("fish")

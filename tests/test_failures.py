@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FINISH, OFFLINE, Baked, bake, copy_template
+from helpers import FINISH, OFFLINE, Baked, bake, copy_template
 
 
 def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, capfd, monkeypatch):

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import lock_entries, normalize_line
+from helpers import lock_entries, normalize_line
 
 MISSING = ("buildah and debootstrap are not installed (Debian: apt-get install buildah debootstrap)"
            if not (shutil.which("buildah") and shutil.which("debootstrap"))

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import bake
+from helpers import bake
 
 LOCKS = ["requirements.lock", "requirements-dev.lock"]
 WHEEL = "teamonly_tool-1.0-py3-none-any.whl"

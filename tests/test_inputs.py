@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEMPLATE, bake, load_module, tool
+from helpers import TEMPLATE, bake, load_module, tool
 
 # (id, answers, words the one line must contain)
 REFUSED = [

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import bake, clean_env, load_module
+from helpers import bake, clean_env, load_module
 
 # Each way a venv drifts from its lock, and the line `check` must print for it.
 DRIFTS = [

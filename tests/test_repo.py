@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from conftest import TEMPLATE, assert_run_steps_pass_shellcheck, tool
+from helpers import TEMPLATE, assert_run_steps_pass_shellcheck, tool
 
 QUESTIONS = ["project_name", "project_slug", "description", "author_name", "author_email",
              "python_version", "venv_dir", "starter_requirements", "create_venv", "use_docker", "ci", "init_git"]

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from conftest import bake
+from helpers import bake
 
 
 def assert_one_error_line(done, words: str) -> None:

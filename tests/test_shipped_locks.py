@@ -6,7 +6,7 @@ import shutil
 import sys
 
 import pytest
-from conftest import FINISH, HOST_PYTHON, TEMPLATE, Baked, bake, copy_template, load_module
+from helpers import FINISH, HOST_PYTHON, TEMPLATE, Baked, bake, copy_template, load_module
 
 SHIPPED = TEMPLATE / "{{cookiecutter.project_slug}}" / ".shipped-locks"
 REFRESH = load_module("refresh_locks", TEMPLATE / "maintenance" / "refresh_locks.py")

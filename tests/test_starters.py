@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import lock_entries, normalize_line
+from helpers import lock_entries, normalize_line
 
 STARTERS = {
     "none": [],

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE, clean_env, copy_template, tool
+from helpers import TEMPLATE, clean_env, copy_template, tool
 
 LOCKS = ["requirements.lock", "requirements-dev.lock"]
 IDENTITY = ["-c", "user.name=Template Maintainer", "-c", "user.email=maintainer@example.org"]

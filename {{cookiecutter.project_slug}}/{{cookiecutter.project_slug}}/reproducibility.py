@@ -4,7 +4,7 @@
     record = fingerprint()      # JSON-ready: save it next to a model or a result
     verify(record)              # later, anywhere: raises EnvironmentMismatch if they differ
 
-The lock is read by scripts/env.py, the same code as `scripts/env.py check`, so the
+The lock is read by scripts/envlock.py, as `scripts/env.py check` reads it, so the
 fingerprint lists exactly the packages that `check` compares.
 """
 
@@ -20,6 +20,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from scripts import envlock  # the project folder is on the import path, as this package is
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
@@ -52,13 +54,6 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _env_py():
-    spec = importlib.util.spec_from_file_location("env_py", ROOT / "scripts" / "env.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _git() -> dict | None:
     """The commit and whether tracked files changed since, or None outside a git work tree."""
     try:
@@ -75,9 +70,8 @@ def _git() -> dict | None:
 
 def _here() -> tuple[dict, dict, dict]:
     """This interpreter's marker environment, its installed packages, and the lock's pins for it."""
-    env_py = _env_py()
-    state = env_py.snapshot(sys.executable)
-    return state["env"], state["dists"], env_py.pins_for(LOCK, state["env"])
+    state = envlock.snapshot()
+    return state["env"], state["dists"], envlock.pins_for(LOCK, state["env"])
 
 
 def lock_drift() -> list[str]:

@@ -1,0 +1,173 @@
+"""What the tests share: the template's own data, a baked project and a way to run commands in
+it, and the linters. Fixtures live in conftest.py; this module is imported by name."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}"
+HOST_PYTHON = "{}.{}".format(*sys.version_info)
+# The template's own lists, read where they live rather than repeated here.
+QUESTIONS = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+STARTERS = QUESTIONS["starter_requirements"]
+LOCKS = ["requirements.lock", "requirements-dev.lock"]
+
+# Variables that point into this test run's own environment: a command run in a baked
+# project must see none of them, or it could use our venv instead of its own.
+LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX",
+         "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST", "ENV_PY_BACKEND",
+         "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+
+# The package index made unreachable for pip and uv alike: a closed port on loopback,
+# no local indexes or wheel folders from the machine's pip configuration, no retries.
+OFFLINE = {
+    "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0", "PIP_TIMEOUT": "5",
+    "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
+    "UV_HTTP_RETRIES": "0",
+}
+
+# What a bake says when its environment step failed; the cd path depends on where the test
+# run started, and the project folder ends it.
+FINISH = re.compile(r"Fix the cause, then finish with:\n    cd \S*my_project && python3 scripts/env.py setup")
+
+
+def copy_template(destination: Path) -> Path:
+    """A copy of this checkout's template, to change for one test, without its git and caches."""
+    shutil.copytree(TEMPLATE, destination, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"))
+    return destination
+
+
+def tool(name: str) -> str:
+    """A command-line tool installed with this test run's requirements-dev.txt."""
+    return str(Path(sysconfig.get_path("scripts")) / name)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
+    own_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != own_bin)
+    env.update(extra)
+    return env
+
+
+def load_module(name: str, path: Path, **context):
+    """Imports a hook or a project script from its file, so a test can call its functions.
+    With `context`, the file is first rendered by Jinja as a bake would (no bake is made)."""
+    if context:
+        from jinja2 import Environment
+
+        rendered = Path(os.environ.get("TMPDIR", "/tmp"), f"rendered-{os.getpid()}-{name}.py")
+        rendered.write_text(Environment(keep_trailing_newline=True).from_string(path.read_text())
+                            .render(cookiecutter=context))
+        path = rendered
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Baked:
+    """A baked project on disk, and the small things tests do with it."""
+
+    def __init__(self, result):
+        assert result.exception is None, result.exception
+        assert result.exit_code == 0
+        self.result = result
+        self.path: Path = result.project_path
+        self.context = result.context
+        self.venv = self.path / self.context["venv_dir"]
+        self.python = self.venv / "bin" / "python"
+
+    def run(self, *cmd, check: bool = True, env: dict | None = None, cwd: Path | None = None,
+            **options) -> subprocess.CompletedProcess:
+        """Runs `cmd` in the project with a clean environment; output is returned as text."""
+        done = subprocess.run([str(c) for c in cmd], cwd=cwd or self.path, env=clean_env(**(env or {})),
+                              capture_output=True, text=True, **options)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{cmd} exited {done.returncode}\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def env_py(self, *args, check: bool = True, env: dict | None = None, **options):
+        """`python3 scripts/env.py ...` as a teammate would run it."""
+        return self.run(sys.executable, "scripts/env.py", *args, check=check, env=env, **options)
+
+    def add_requirement(self, line: str, file: str = "requirements.txt") -> None:
+        with open(self.path / file, "a") as requirements:
+            requirements.write(line + "\n")
+
+    def read(self, name: str) -> str:
+        return (self.path / name).read_text()
+
+    def locks(self) -> dict[str, bytes]:
+        return {name: (self.path / name).read_bytes() for name in LOCKS}
+
+    def python_version(self) -> str:
+        """The venv's Python, MAJOR.MINOR."""
+        return self.run(self.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").stdout.strip()
+
+    def site_packages(self) -> Path:
+        return next(self.venv.glob("lib/python*/site-packages"))
+
+    def freeze(self, python: Path | None = None) -> set[str]:
+        """The venv's `name==version` set, pip/setuptools/wheel left out (as pip freeze does)."""
+        out = self.run(python or self.python, "-m", "pip", "freeze", "--exclude-editable").stdout
+        return {normalize_line(line) for line in out.splitlines() if "==" in line}
+
+
+def bake(cookies, **context) -> Baked:
+    return Baked(cookies.bake(extra_context=context))
+
+
+def normalize_line(line: str) -> str:
+    name, _, version = line.partition("==")
+    return f"{name.strip().lower().replace('_', '-')}=={version.strip()}"
+
+
+def lock_entries(path: Path) -> list[tuple[str, int]]:
+    """(requirement, hash count) of each entry of a lock, read without scripts/env.py."""
+    entries = []
+    for line in path.read_text().replace("\\\n", " ").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            entries.append((line.split(" --hash")[0].strip(), line.count("--hash=sha256:")))
+    return entries
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Gives `path` new content as a new file. uv installs files as hard links into its
+    cache: writing through one would change that file in every venv that shares it."""
+    new = path.with_name(path.name + ".new")
+    new.write_bytes(content)
+    os.chmod(new, path.stat().st_mode)
+    os.replace(new, path)
+
+
+def workflow_jobs(path: Path) -> dict:
+    """A GitHub Actions workflow's jobs, read as YAML 1.2 (so `on:` stays a string key)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(path.read_text())["jobs"]
+
+
+def assert_run_steps_pass_shellcheck(path: Path) -> None:
+    """Each `run:` step of a workflow, as the bash script Actions makes of it, is shellcheck-clean."""
+    for job in workflow_jobs(path).values():
+        for step in job.get("steps", []):
+            if "run" in step:
+                # ${{ }} is filled in by Actions before bash sees the script.
+                script = re.sub(r"\$\{\{.*?\}\}", "EXPRESSION", step["run"])
+                # SC1091: a venv's activate script does not exist until the step before runs.
+                lint = subprocess.run([tool("shellcheck"), "--shell=bash", "--exclude=SC1091", "-"],
+                                      input=script, capture_output=True, text=True)
+                assert lint.returncode == 0, f"{path.name}: {step.get('name', script)}\n{lint.stdout}"
