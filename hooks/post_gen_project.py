@@ -5,9 +5,11 @@ network, a requirement that cannot be installed, a git that refuses): cookiecutt
 then delete the whole project. It never touches a venv that is already there.
 """
 
+import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -66,13 +68,18 @@ def throwaway_render(answers, root):
 def typed_path(root):
     """The project folder as the user would type it from where they ran cookiecutter (the
     shell's PWD, inherited by this hook): relative, or absolute when that is shorter. On
-    Windows, where PWD is unset or an MSYS path, always absolute."""
+    Windows, where PWD is unset or an MSYS path, always absolute. Quoted when it must be,
+    in a way bash, zsh, fish and PowerShell all read the same."""
     start, absolute = os.environ.get("PWD"), str(root.resolve())
     relative = absolute
     if start and not WINDOWS and os.path.isdir(start):
         relative = os.path.relpath(absolute, start)
     path = min(relative, absolute, key=len)
-    return f'"{path}"' if " " in path else path
+    if re.fullmatch(r"[\w./:\\-]+", path):
+        return path
+    if "'" not in path:
+        return f"'{path}'"  # taken literally by all four shells
+    return f'"{path}"' if not re.search(r"[$`\"\\]", path) else shlex.quote(path)
 
 
 def make_venv(answers, root, finish):
@@ -80,8 +87,9 @@ def make_venv(answers, root, finish):
     if not answers["create_venv"]:
         print(f"\nNo venv was made (create_venv is false). Make it with:\n    {finish}")
         return False
-    try:
-        code = subprocess.run([sys.executable, "scripts/env.py", "setup"], cwd=root).returncode
+    try:  # ENV_PY_BAKE: setup leaves the activate line to the next steps below
+        code = subprocess.run([sys.executable, "scripts/env.py", "setup"], cwd=root,
+                              env={**os.environ, "ENV_PY_BAKE": "1"}).returncode
     except OSError as error:
         code = error
     if code != 0:
@@ -89,6 +97,14 @@ def make_venv(answers, root, finish):
               f"\nFix the cause, then finish with:\n    {finish}")
         return False
     return True
+
+
+def env_py(root):
+    """The project's scripts/env.py as a module: the one home of the venv's rules."""
+    spec = importlib.util.spec_from_file_location("env_py", root / "scripts" / "env.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def git(root, *args):
@@ -133,6 +149,9 @@ def init_git(answers, root):
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
             print(f"\ngit {step[0]} failed, the project is kept as it is: {reason}")
+            if step[0] == "commit":
+                print("Set your git identity (`git config --global user.name ...` and user.email), then"
+                      f" finish with:\n    cd {typed_path(root)} && git commit -m {shlex.quote(message)}")
             return
     print("\nMade a git repository with one commit of every file (the venv is not in it).")
     for note in notes:
@@ -168,11 +187,7 @@ def main(answers, root):
         except OSError as error:
             print(f"\nNo git repository was made: {error}")
     if ready:
-        venv = answers["venv_dir"]
-        fish = os.environ.get("SHELL", "").endswith("fish")
-        activate = (rf"{venv}\Scripts\activate" if WINDOWS else
-                    f"source {venv}/bin/activate" + (".fish" if fish else ""))
-        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {activate}"
+        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {env_py(root).activate_command()}"
               "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
               "\n    python -m pytest")
 

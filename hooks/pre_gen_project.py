@@ -1,7 +1,7 @@
 """Refuse bad answers before anything is written, with one line naming the field.
 
-`problem(answers)` is importable, so tests can call it; the answers arrive as JSON data,
-never as Python source, so no project name can break or inject code.
+`problem(answers, imports)` is importable, so tests can call it; the answers and the
+template's data arrive as JSON, never as Python source, so no answer can break or inject code.
 """
 
 import json
@@ -10,30 +10,28 @@ import re
 import sys
 from pathlib import Path
 
-# Names the generated project already uses at its root, and import names of each
-# starter set's packages: a slug or venv folder with one of these names would clash.
+# Names the generated project already uses at its root: a slug or venv folder with one of
+# these names would clash.
 PROJECT_NAMES = {"scripts", "tests", "requirements.txt", "requirements-dev.txt",
                  "requirements.lock", "requirements-dev.lock", "readme.md", "dockerfile",
                  ".python-version", ".gitignore", ".dockerignore", ".git", ".env", ".github",
                  "pyproject.toml", ".cruft.json"}
 # Folders of the data starters, which a slug or venv folder would clash with.
 STARTER_FOLDERS = {"data-science": {"data", "notebooks"}, "machine-learning": {"data", "notebooks", "models"}}
-STARTER_IMPORTS = {
-    "none": set(),
-    "data-science": {"numpy", "pandas", "matplotlib"},
-    "machine-learning": {"numpy", "pandas", "sklearn", "scipy"},
-    "web-api": {"fastapi", "uvicorn", "starlette", "pydantic"},
-}
-DEV_IMPORTS = {"pytest", "uv", "ipykernel"}
-OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes
+OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes (as in scripts/env.py)
+# Answers written into files as free text: a line break would start a new line of the
+# Dockerfile, the README's heading or the package docstring.
+FREE_TEXT = ["project_name", "description", "author_name", "author_email"]
 
 
-def problem(answers):
-    """The first thing wrong with the answers, as one line, or None."""
-    name = answers["project_name"]
-    if not name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return (f"project_name: {name!r} is not allowed: it must be one line of text"
-                " with something besides spaces")
+def problem(answers, imports):
+    """The first thing wrong with the answers, as one line, or None. `imports` holds, for
+    each starter set, the names its packages can be imported as."""
+    for field in FREE_TEXT:
+        text = answers[field]
+        if any(ord(c) < 32 or ord(c) == 127 for c in text) or (field == "project_name" and not text.strip()):
+            return (f"{field}: {text!r} is not allowed: it must be one line of text"
+                    + (" with something besides spaces" if field == "project_name" else ""))
 
     slug = answers["project_slug"]
     rule = "lowercase letters, digits and single underscores, starting with a letter"
@@ -50,7 +48,7 @@ def problem(answers):
     if slug in STARTER_FOLDERS.get(starter, set()):
         return (f"project_slug: {slug!r} is not allowed with starter_requirements {starter!r}:"
                 f" the project already has a {slug} folder")
-    if slug in STARTER_IMPORTS.get(starter, set()) | DEV_IMPORTS:
+    if slug in imports.get(starter, []):
         return (f"project_slug: {slug!r} is not allowed with starter_requirements {starter!r}:"
                 f" it would shadow the {slug} package it installs")
 
@@ -66,6 +64,8 @@ def problem(answers):
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", venv) or venv in (".", ".."):
         return (f"venv_dir: {venv!r} is not allowed: use a plain folder name at the project root,"
                 " like venv or .venv (letters, digits, '.', '_', '-'; no slashes or spaces)")
+    if venv.startswith("-"):  # `source -venv/bin/activate` reads it as an option
+        return f"venv_dir: {venv!r} is not allowed: start with a letter, a digit or '.', like venv or .venv"
     if venv.lower() in PROJECT_NAMES | STARTER_FOLDERS.get(starter, set()) | {slug}:
         return (f"venv_dir: {venv!r} is not allowed: the project already has a {venv} file or folder;"
                 " use venv or .venv")
@@ -99,8 +99,8 @@ def retry_hint(answers):
             f" -o {answers['_output_dir']}`")
 
 
-def main(answers):
-    found = problem(answers)
+def main(answers, imports):
+    found = problem(answers, imports)
     if found:
         print(f"error: {found}", file=sys.stderr)
         hint = retry_hint(answers)
@@ -111,6 +111,7 @@ def main(answers):
 
 if __name__ == "__main__":
     try:
-        main(json.loads(r"""{{ cookiecutter | tojson }}"""))
+        main(json.loads(r"""{{ cookiecutter | tojson }}"""),
+             json.loads(r"""{{ template_data.get("starter_imports", {}) | tojson }}"""))
     finally:
         Path(__file__).unlink(missing_ok=True)  # this rendered copy holds the answers

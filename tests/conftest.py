@@ -46,6 +46,20 @@ def baked(cookies_session):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def pypi_alone():
+    """Bakes and locks resolve against PyPI, as the shipped locks were, whatever mirrors this
+    machine's pip configuration adds (a mirror that holds some files of a release makes
+    `lock` refuse, rightly: see test_locks.py)."""
+    before = os.environ.get("PIP_CONFIG_FILE")
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
+    yield
+    if before is None:
+        del os.environ["PIP_CONFIG_FILE"]
+    else:
+        os.environ["PIP_CONFIG_FILE"] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
 def own_cookiecutter_config(tmp_path_factory):
     """Bakes through the cookiecutter command keep their replay files and template clones in
     the test run's own folders, never in the user's ~/.cookiecutter_replay."""

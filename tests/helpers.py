@@ -64,13 +64,16 @@ def clean_env(**extra: str) -> dict[str, str]:
 def load_module(name: str, path: Path, **context):
     """Imports a hook or a project script from its file, so a test can call its functions.
     With `context`, the file is first rendered by Jinja as a bake would (no bake is made)."""
-    if context:
+    if context:  # rendered into a folder of its own, beside copies of its sibling modules
+        import tempfile
+
         from jinja2 import Environment
 
-        rendered = Path(os.environ.get("TMPDIR", "/tmp"), f"rendered-{os.getpid()}-{name}.py")
-        rendered.write_text(Environment(keep_trailing_newline=True).from_string(path.read_text())
-                            .render(cookiecutter=context))
-        path = rendered
+        folder = Path(tempfile.mkdtemp(prefix=f"rendered-{name}-")) / path.parent.name
+        shutil.copytree(path.parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        text = Environment(keep_trailing_newline=True).from_string(path.read_text()).render(cookiecutter=context)
+        path = folder / path.name
+        path.write_text(text)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

@@ -1,155 +1,266 @@
-"""scripts/env.py lock, setup and check on a baked project: drift is found, named and repaired."""
+"""`lock` and `lock --check` on baked projects: what a lock is written from, that it always
+installs, that it repairs itself, and what it refuses."""
 
 from __future__ import annotations
 
-import os
+import base64
+import hashlib
+import http.server
 import re
-import subprocess
-import sys
+import threading
+import zipfile
+from functools import partial
 from pathlib import Path
 
 import pytest
-from helpers import bake, clean_env, load_module
+from helpers import LOCKS, OFFLINE, bake, clean_env
 
-# Each way a venv drifts from its lock, and the line `check` must print for it.
-DRIFTS = [
-    pytest.param(["install", "six"], "extra: six==", id="extra-package"),
-    pytest.param(["install", "iniconfig==2.0.0"], "changed: iniconfig is 2.0.0, requirements-dev.lock says",
-                 id="downgraded"),
-    pytest.param(["uninstall", "--yes", "pluggy"], "missing: pluggy==", id="uninstalled"),
-]
-
-
-@pytest.mark.parametrize("pip_args, line", DRIFTS)
-def test_check_names_each_drift_and_setup_repairs_it(cookies, pip_args, line):
-    project = bake(cookies)
-    assert project.env_py("check").returncode == 0
-    project.run(project.python, "-m", "pip", *pip_args)
-    drift = project.env_py("check", check=False)
-    assert drift.returncode == 1
-    assert line in drift.stdout
-    project.env_py("setup")
-    again = project.env_py("check")
-    assert again.returncode == 0 and "in sync" in again.stdout
-
-
-def test_check_names_both_versions_when_the_python_differs(cookies):
-    project = bake(cookies)
-    (project.path / ".python-version").write_text("3.99\n")
-    drift = project.env_py("check", check=False)
-    assert drift.returncode == 1
-    assert f"python: the venv has {sys.version.split()[0]}, .python-version says 3.99" in drift.stdout
-
-
-def test_check_without_a_venv_says_how_to_make_one(cookies):
-    project = bake(cookies, create_venv=False)
-    done = project.env_py("check", check=False)
-    assert done.returncode == 2
-    assert done.stderr.strip() == "env.py: no venv at venv/: run `python3 scripts/env.py setup`"
+# The package index of PyPI alone, as the shipped locks were written: the machine's own pip
+# settings (local mirrors) would give other files, and so other hashes.
+PYPI = {"PIP_CONFIG_FILE": "/dev/null"}
 
 
 def test_an_added_requirement_is_locked_installed_and_checked(cookies):
-    project = bake(cookies)
-    with open(project.path / "requirements.txt", "a") as requirements:
-        requirements.write("six                 # Python 2 and 3 compatibility\n")
+    project = bake(cookies, init_git=False)
+    project.add_requirement("six                 # Python 2 and 3 compatibility")
     project.env_py("lock")
-    for lock in ("requirements.lock", "requirements-dev.lock"):
-        assert "\nsix==" in (project.path / lock).read_text()
-    before = {lock: (project.path / lock).read_bytes() for lock in ("requirements.lock", "requirements-dev.lock")}
+    for lock in LOCKS:
+        assert "\nsix==" in project.read(lock)
+    before = project.locks()
     project.env_py("setup")
     project.run(project.python, "-c", "import six")
     assert project.env_py("check").returncode == 0
-    # Locking again with nothing changed rewrites nothing.
-    project.env_py("lock")
-    assert {lock: (project.path / lock).read_bytes() for lock in before} == before
+    project.env_py("lock")  # locking again with nothing changed rewrites nothing
+    assert project.locks() == before
 
 
 def test_setup_locks_first_when_the_requirements_changed(cookies):
-    project = bake(cookies)
-    with open(project.path / "requirements.txt", "a") as requirements:
-        requirements.write("six\n")
+    project = bake(cookies, init_git=False)
+    project.add_requirement("six")
     done = project.env_py("setup")
-    assert ("requirements.lock and requirements-dev.lock missing or older than the requirements:"
+    assert ("requirements.lock and requirements-dev.lock missing or older than requirements*.txt:"
             " locking first") in done.stdout
     project.run(project.python, "-c", "import six")
-    assert project.env_py("check").returncode == 0
 
 
 def test_lock_keeps_pins_and_upgrade_moves_them(cookies):
-    project = bake(cookies)
+    project = bake(cookies, init_git=False)
     lock = project.path / "requirements-dev.lock"
-    lock.write_text(lock.read_text().replace("iniconfig==2.3.1", "iniconfig==2.0.0"))
-    project.env_py("lock")  # the hand-set older pin is still allowed: kept (hashes made anew)
-    assert "\niniconfig==2.0.0 " in lock.read_text()
-    project.env_py("lock", "--upgrade")
+    pinned = re.search(r"(?m)^iniconfig==(\S+) ", lock.read_text()).group(1)
+    lock.write_text(lock.read_text().replace(f"iniconfig=={pinned}", "iniconfig==2.0.0"))
+    project.env_py("lock", env=PYPI)  # the hand-set older pin is still allowed: kept, hashes taken anew
+    assert "\niniconfig==2.0.0 \\\n    --hash=sha256:" in lock.read_text()
+    project.env_py("lock", "--upgrade", env=PYPI)
     assert "\niniconfig==2.0.0 " not in lock.read_text()
 
 
-@pytest.mark.parametrize("backend", ["pip", "uv"])
-def test_a_tampered_hash_stops_setup_with_a_clear_reason(cookies, backend):
-    project = bake(cookies)
-    lock = project.path / "requirements-dev.lock"
-    head, _, rest = lock.read_text().partition("\npluggy==")
+def tamper_hash(text: str) -> str:
+    head, _, rest = text.partition("\npluggy==")
     entry, via, tail = rest.partition("# via")
-    entry = re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, entry)  # every file of pluggy
-    lock.write_text(head + "\npluggy==" + entry + via + tail)
-    project.run(project.python, "-m", "pip", "uninstall", "--yes", "pluggy")
-    done = project.env_py("setup", "--backend", backend, check=False, env={"UV_NO_CACHE": "1"})
-    assert done.returncode == 1
-    assert "a downloaded file does not match its hash in the lock" in done.stderr
-    assert project.env_py("check", check=False).returncode == 1
+    return head + "\npluggy==" + re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, entry) + via + tail
 
 
-def test_pip_and_uv_backends_build_the_same_venv(baked, cookies, monkeypatch):
-    """The standard-library path end to end (venv + pip), against the uv path."""
-    fast = baked(starter_requirements="data-science")
-    monkeypatch.setenv("ENV_PY_BACKEND", "pip")
-    plain = bake(cookies, starter_requirements="data-science")
-    # uv notes itself in the venvs it makes; the standard venv module does not.
-    assert "\nuv = " in (fast.venv / "pyvenv.cfg").read_text()
-    assert "\nuv = " not in (plain.venv / "pyvenv.cfg").read_text()
-    assert plain.freeze() == fast.freeze()
-    for project in (plain, fast):
-        assert project.env_py("check").returncode == 0
-    assert (plain.path / "requirements.lock").read_bytes() == (fast.path / "requirements.lock").read_bytes()
-
-
-MARKERS = [
-    ("", True),
-    ("sys_platform == 'win32'", False),
-    ("sys_platform == 'linux'", True),
-    ("python_full_version < '3.12'", True),
-    ("python_full_version >= '3.11.7'", True),
-    ("python_version == '3.11'", True),
-    ("python_version > '3.9' and platform_machine == 'x86_64'", True),
-    ("sys_platform == 'darwin' or (os_name == 'posix' and implementation_name == 'cpython')", True),
-    ("(sys_platform == 'win32' or sys_platform == 'darwin') and python_version >= '3.8'", False),
-    ("platform_system != 'Windows' and 'linux' in sys_platform", True),
+# (id, what happened to the lock)
+DAMAGED_LOCKS = [
+    ("hash-edited", tamper_hash),
+    ("pin-line-deleted", lambda text: re.sub(r"(?m)^pluggy==.*\n", "", text)),
+    ("truncated", lambda text: text[: len(text) // 2]),
+    ("emptied", lambda text: ""),
+    ("garbage", lambda text: "\x00\x01 not a lock at all\n"),
 ]
 
 
-@pytest.mark.parametrize("marker, holds", MARKERS, ids=[m or "no-marker" for m, _ in MARKERS])
-def test_markers_are_evaluated_like_pip_does(baked, marker, holds):
-    from pip._vendor.packaging.markers import Marker
-
-    env = {"python_version": "3.11", "python_full_version": "3.11.7", "implementation_name": "cpython",
-           "implementation_version": "3.11.7", "os_name": "posix", "sys_platform": "linux",
-           "platform_system": "Linux", "platform_machine": "x86_64", "platform_release": "",
-           "platform_version": "", "platform_python_implementation": "CPython"}
-    env_py = load_module("env_py", baked(create_venv=False).path / "scripts/env.py")
-    assert env_py.marker_holds(marker, env) is holds
-    assert not marker or Marker(marker).evaluate(env) is holds
+@pytest.mark.parametrize("damage", [pytest.param(d, id=i) for i, d in DAMAGED_LOCKS])
+def test_lock_repairs_a_damaged_lock(cookies, damage):
+    project = bake(cookies, create_venv=False, init_git=False)
+    project.env_py("lock", env=PYPI)
+    good = project.locks()
+    path = project.path / "requirements-dev.lock"
+    path.write_text(damage(path.read_text()))
+    project.env_py("lock", env=PYPI)  # one command, no hashes or lines taken from the damaged file
+    assert project.locks() == good
 
 
-def test_setup_with_no_uv_anywhere_installs_the_locked_uv_with_pip_first(cookies):
-    """A teammate with nothing but Python: the standard venv module, pip for the pinned uv, uv for the rest."""
-    python = Path(sys.base_prefix) / "bin" / "python3"
-    if subprocess.run([python, "-c", "import uv"], capture_output=True).returncode == 0:
-        pytest.skip(f"{python} has uv installed")
-    project = bake(cookies, create_venv=False)
-    path = os.pathsep.join(p for p in clean_env()["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists())
-    done = project.run(python, "scripts/env.py", "setup", env={"PATH": path})
-    assert "installing uv into venv/ with pip (as requirements-dev.lock pins it)" in done.stdout
-    assert "(uv, hashes checked)" in done.stdout
-    assert "\nuv = " not in (project.venv / "pyvenv.cfg").read_text()
-    assert project.run(python, "scripts/env.py", "check", env={"PATH": path}).returncode == 0
+def test_a_tampered_hash_stops_setup_and_the_suggested_fix_works(cookies):
+    project = bake(cookies, init_git=False)
+    lock = project.path / "requirements-dev.lock"
+    lock.write_text(tamper_hash(lock.read_text()))
+    project.run(project.python, "-m", "pip", "uninstall", "--yes", "pluggy")
+    done = project.env_py("setup", check=False, env={"UV_NO_CACHE": "1"})
+    assert done.returncode == 1
+    assert ("a downloaded file does not match its hash in the lock (was the lock edited by hand?): rewrite it"
+            " with `python3 scripts/env.py lock`") in done.stderr
+    assert project.env_py("check", check=False).returncode == 1
+    project.env_py("lock")  # what the message says, then setup
+    project.env_py("setup")
+    assert project.env_py("check").returncode == 0
+
+
+STALE = [
+    pytest.param("requirements.txt", "six\n", LOCKS, id="runtime-requirement-added"),
+    pytest.param("requirements-dev.txt", "six\n", ["requirements-dev.lock"], id="dev-requirement-added"),
+    pytest.param(".python-version", None, LOCKS, id="python-version-changed"),
+]
+
+
+@pytest.mark.parametrize("edited, line, stale", STALE)
+def test_lock_check_names_each_stale_lock_and_the_fix_without_network(cookies, edited, line, stale):
+    project = bake(cookies, init_git=False)
+    fresh = project.env_py("lock", "--check", env=OFFLINE)
+    assert "requirements.lock and requirements-dev.lock match" in fresh.stdout
+    path = project.path / edited
+    path.write_text(path.read_text() + line if line else "3.99\n")
+    drift = project.env_py("lock", "--check", check=False, env=OFFLINE)
+    assert drift.returncode == 1
+    for lock in LOCKS:
+        assert (f"{lock} is stale" in drift.stdout) == (lock in stale), drift.stdout
+    assert "fix: run `python3 scripts/env.py lock` (then `setup`), and commit the locks" in drift.stdout
+    if line:  # the fix it names works
+        project.env_py("lock")
+        assert project.env_py("lock", "--check", env=OFFLINE).returncode == 0
+
+
+def test_an_included_file_is_an_input_of_the_lock(cookies):
+    project = bake(cookies, init_git=False)
+    project.add_requirement("-r requirements-extra.txt")
+    (project.path / "requirements-extra.txt").write_text("six\n")
+    project.env_py("setup")
+    assert project.env_py("check").returncode == 0
+    (project.path / "requirements-extra.txt").write_text("six==1.16.0\n")  # an edit of the included file only
+    for command in (["lock", "--check"], ["check"]):
+        done = project.env_py(*command, check=False, env=OFFLINE)
+        assert done.returncode == 1 and "requirements.lock is stale" in done.stdout, command
+    project.env_py("setup")
+    assert project.run(project.python, "-c", "import six; print(six.__version__)").stdout == "1.16.0\n"
+
+
+def test_comments_and_blank_lines_do_not_make_a_lock_stale(cookies):
+    project = bake(cookies, create_venv=False, init_git=False)
+    path = project.path / "requirements.txt"
+    path.write_text("# A new comment, as a template update may bring.\n\n" + path.read_text() + "   \n")
+    assert project.env_py("lock", "--check", env=OFFLINE).returncode == 0
+
+
+def test_lock_check_names_a_missing_lock(cookies):
+    project = bake(cookies, create_venv=False, init_git=False)
+    (project.path / "requirements.lock").unlink()
+    done = project.env_py("lock", "--check", check=False, env=OFFLINE)
+    assert done.returncode == 1
+    assert "requirements.lock is missing" in done.stdout
+
+
+# ---- inputs that cannot be locked: one line each -------------------------------------------
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"numpy\ncaf\xe9\n", "requirements.txt, line 2, is not UTF-8 text: save the file as UTF-8"),
+    (b"six @ https://example.org/six-1.17.0-py3-none-any.whl\n",
+     "requirements.txt, line 1: `six @ https://example.org/six-1.17.0-py3-none-any.whl` installs from a URL"),
+    (b"-r other.txt\n", "requirements.txt, line 1, includes other.txt, which is missing"),
+], ids=["not-utf-8", "direct-reference", "missing-include"])
+@pytest.mark.parametrize("command", ["lock", "setup", "check"])
+def test_a_requirements_file_that_cannot_be_locked_is_one_line(cookies, content, words, command):
+    if command == "check" and b"@" in content:
+        pytest.skip("check only says the lock is stale: it installs nothing")
+    project = bake(cookies, create_venv=command == "check", init_git=False)
+    (project.path / "requirements.txt").write_bytes(content)
+    before = project.locks()
+    done = project.env_py(command, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"env.py: {command} stopped: ")
+    assert words in done.stderr
+    assert project.locks() == before
+
+
+def test_an_unreadable_lock_is_one_line(cookies):
+    project = bake(cookies, create_venv=False, init_git=False)
+    (project.path / "requirements.lock").unlink()
+    (project.path / "requirements.lock").mkdir()  # unreadable even for root
+    done = project.env_py("lock", "--check", check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "requirements.lock cannot be read" in done.stderr
+
+
+def test_two_locks_at_once_take_turns(cookies):
+    import subprocess
+    import sys
+
+    project = bake(cookies, create_venv=False, init_git=False)
+    project.add_requirement("six")
+    first = subprocess.Popen([sys.executable, "scripts/env.py", "lock"], cwd=project.path, env=clean_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    second = project.env_py("lock")
+    assert first.wait(timeout=60) == 0, first.stdout.read()
+    assert project.env_py("lock", "--check").returncode == 0
+    assert second.returncode == 0
+
+
+# ---- every platform the header names ----------------------------------------------------
+
+
+def platform_wheel(folder: Path, name: str, tag: str) -> Path:
+    """A pure-Python wheel of `name` 1.0 that claims to be built for one platform only."""
+    wheel = folder / f"{name}-1.0-py3-none-{tag}.whl"
+    files = {
+        f"{name}/__init__.py": b"VALUE = 42\n",
+        f"{name}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
+        f"{name}-1.0.dist-info/WHEEL": f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: false\n"
+                                      f"Tag: py3-none-{tag}\n".encode(),
+    }
+    record = [f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+              f"{len(data)}" for path, data in files.items()]
+    files[f"{name}-1.0.dist-info/RECORD"] = ("\n".join([*record, f"{name}-1.0.dist-info/RECORD,,"]) + "\n").encode()
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
+    return wheel
+
+
+@pytest.fixture
+def linux_only_index(tmp_path):
+    """A team index on loopback whose mirror of `linuxonly` holds its Linux wheel alone."""
+    root = tmp_path / "index"
+    (root / "simple/linuxonly").mkdir(parents=True)
+    wheel = platform_wheel(root, "linuxonly", "manylinux_2_17_x86_64")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    link = f'<a href="../../{wheel.name}#sha256={digest}">{wheel.name}</a>\n'
+    (root / "simple/linuxonly/index.html").write_text(link)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/simple"
+    server.shutdown()
+
+
+def test_a_pin_without_a_file_for_every_platform_is_refused_naming_pin_and_platform(cookies, linux_only_index):
+    project = bake(cookies, init_git=False)
+    before = project.locks()
+    project.add_requirement("linuxonly")
+    env = {"PIP_EXTRA_INDEX_URL": linux_only_index}
+    done = project.env_py("lock", check=False, env=env)
+    assert done.returncode == 1
+    assert ("requirements-dev.lock would not install everywhere: linuxonly==1.0 has no file for macOS arm64;"
+            " linuxonly==1.0 has no file for Windows x86_64") in done.stderr
+    assert project.locks() == before
+    # What the message offers: limit the requirement to where it installs.
+    text = project.read("requirements.txt").replace("linuxonly\n", "linuxonly ; sys_platform == 'linux'\n")
+    (project.path / "requirements.txt").write_text(text)
+    project.env_py("setup", env=env)
+    assert "# Python 3.11, for Linux x86_64, macOS arm64, Windows x86_64;" in project.read("requirements.lock") \
+        or "for Linux x86_64, macOS arm64, Windows x86_64" in project.read("requirements.lock")
+    project.run(project.python, "-c", "import linuxonly")
+
+
+def test_check_fails_on_a_stale_lock_naming_it(cookies):
+    project = bake(cookies, init_git=False)
+    with open(project.path / "requirements.txt", "a") as requirements:
+        requirements.write("six\n")
+    done = project.env_py("check", check=False)
+    assert done.returncode == 1
+    assert ("requirements.lock is stale: requirements.txt (or a file it includes) or the Python version"
+            in done.stdout)
+    assert "run `python3 scripts/env.py setup` to repair them all" in done.stdout

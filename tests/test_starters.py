@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
-from helpers import lock_entries, normalize_line
+from helpers import STARTERS, bake, clean_env, lock_entries, normalize_line
 
-STARTERS = {
-    "none": [],
-    "data-science": ["numpy", "pandas", "matplotlib"],
-    "machine-learning": ["numpy", "pandas", "sklearn"],
-    "web-api": ["fastapi", "uvicorn"],
-}
 PARAMS = [pytest.param(name, id=name) for name in STARTERS]
+
+
+def direct_imports(project) -> list[str]:
+    """The import names of the packages the baked requirements.txt names."""
+    names = re.findall(r"(?m)^([A-Za-z][\w.-]*)", project.read("requirements.txt"))
+    return [{"scikit-learn": "sklearn"}.get(name, name) for name in names]
 
 
 @pytest.mark.parametrize("starter", PARAMS)
 def test_starter_packages_import_in_the_venv(baked, starter):
     project = baked(starter_requirements=starter)
-    imports = ", ".join(STARTERS[starter] + ["pytest", project.context["project_slug"]])
+    imports = ", ".join([*direct_imports(project), "pytest", project.context["project_slug"]])
     project.run(project.python, "-c", f"import {imports}")
     assert "passed" in project.run(project.python, "-m", "pytest", "-q", "-p", "no:cacheprovider").stdout
 
@@ -41,8 +43,7 @@ def test_locks_pin_and_hash_every_package(baked, starter):
     runtime = {r.split(" ;")[0] for r, _ in lock_entries(project.path / "requirements.lock")}
     dev = {r.split(" ;")[0] for r, _ in lock_entries(project.path / "requirements-dev.lock")}
     assert runtime <= dev  # shared packages carry the same pins in both locks
-    for package in STARTERS[starter]:
-        name = {"sklearn": "scikit-learn"}.get(package, package)
+    for name in re.findall(r"(?m)^([A-Za-z][\w.-]*)", project.read("requirements.txt")):
         assert any(pin.startswith(name + "==") for pin in runtime)
 
 
@@ -92,3 +93,67 @@ def test_web_api_answers_its_health_request(baked):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_pip_and_uv_backends_build_the_same_venv(baked, cookies, monkeypatch):
+    """The standard-library path end to end (venv + pip), against the uv path."""
+    fast = baked(starter_requirements="data-science")
+    monkeypatch.setenv("ENV_PY_BACKEND", "pip")
+    plain = bake(cookies, starter_requirements="data-science")
+    # uv notes itself in the venvs it makes; the standard venv module does not.
+    assert "\nuv = " in (fast.venv / "pyvenv.cfg").read_text()
+    assert "\nuv = " not in (plain.venv / "pyvenv.cfg").read_text()
+    assert plain.freeze() == fast.freeze()
+    for project in (plain, fast):
+        assert project.env_py("check").returncode == 0
+    assert (plain.path / "requirements.lock").read_bytes() == (fast.path / "requirements.lock").read_bytes()
+
+
+def test_setup_with_no_uv_anywhere_installs_the_locked_uv_with_pip_first(cookies):
+    """A teammate with nothing but Python: its pip installs the pinned uv, which does the rest."""
+    python = Path(sys.base_prefix) / "bin" / "python3"
+    if subprocess.run([python, "-c", "import uv"], capture_output=True).returncode == 0:
+        pytest.skip(f"{python} has uv installed")
+    project = bake(cookies, create_venv=False)
+    path = os.pathsep.join(p for p in clean_env()["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists())
+    done = project.run(python, "scripts/env.py", "setup", env={"PATH": path})
+    assert "installing uv with pip (as requirements-dev.lock pins it)" in done.stdout
+    assert "installing requirements-dev.lock into venv/ (uv)" in done.stdout
+    assert "\nrelocatable = true" in (project.venv / "pyvenv.cfg").read_text()  # made by that uv
+    assert project.run(python, "scripts/env.py", "check", env={"PATH": path}).returncode == 0
+
+
+@pytest.mark.parametrize("starter", ["data-science", "machine-learning"])
+def test_the_data_starters_venv_is_a_notebook_kernel(baked, starter):
+    project = baked(starter_requirements=starter)
+    project.run(project.python, "-m", "ipykernel", "install", "--help")
+    assert project.env_py("check").returncode == 0
+
+
+def test_check_runtime_in_the_dev_venv_explains_what_it_is_for(baked, tmp_path):
+    project = baked()
+    done = project.run(project.python, "scripts/env.py", "check", "--runtime", check=False)
+    assert done.returncode == 2 and "it is for the image" in done.stderr and "setup" not in done.stderr
+    # In a venv built from requirements.lock alone, as in the image or CI, it compares.
+    runtime = tmp_path / "runtime"
+    project.run(sys.executable, "-m", "venv", runtime)
+    project.run(runtime / "bin/python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r",
+                "requirements.lock")
+    ok = project.run(runtime / "bin/python", "scripts/env.py", "check", "--runtime")
+    assert f"in sync: {runtime}" in ok.stdout
+
+
+@pytest.mark.parametrize("starter, folders", [("data-science", ["notebooks", "data"]),
+                                              ("machine-learning", ["notebooks", "data", "models"])])
+def test_data_starters_have_their_folders_with_contents_kept_out_of_git_and_the_image(baked, starter, folders):
+    project = baked(starter_requirements=starter)
+    for folder in folders:
+        assert (project.path / folder / "README.md").is_file()
+    ignored = [p for p in ["data/sales.csv", "models/wine/model.pkl", "notebooks/.ipynb_checkpoints/a.ipynb"]
+               if p.split("/")[0] in folders]
+    assert project.run("git", "check-ignore", "--no-index", *ignored).stdout.split() == ignored
+    kept = [f"{folder}/README.md" for folder in folders] + ["notebooks/explore.ipynb"]
+    assert project.run("git", "check-ignore", "--no-index", *kept, check=False).stdout == ""
+    dockerignore = (project.path / ".dockerignore").read_text().split()
+    assert {"data/", "notebooks/"} <= set(dockerignore)
+    assert ("models/" in dockerignore) == (starter == "machine-learning")

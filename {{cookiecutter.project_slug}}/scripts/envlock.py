@@ -1,6 +1,7 @@
-"""What the locks pin and what a venv holds: the pure half of scripts/env.py.
+"""The pure half of scripts/env.py: what the locks pin, what a venv holds, what the package
+index settings are, and what the installers' messages mean.
 
-Standard library only, no project settings, no side effects: `scripts/env.py` imports it,
+Standard library only, no project settings, nothing written: `scripts/env.py` imports it,
 and so does the package's `reproducibility.py`, so that `env.py check` and a model's
 fingerprint read a lock the same way. Run as a script by a venv's own Python, it prints
 that venv's snapshot as JSON (`env.py` does this to look into a venv).
@@ -8,6 +9,7 @@ that venv's snapshot as JSON (`env.py` does this to look into a venv).
 
 from __future__ import annotations
 
+import configparser
 import csv
 import hashlib
 import json
@@ -44,7 +46,9 @@ def read_text(path: Path) -> str:
         raise LockError(f"{path.name} cannot be read ({error.strerror})") from None
     except UnicodeDecodeError as error:
         line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise LockError(f"{path.name}, line {line}, is not UTF-8 text: save the file as UTF-8") from None
+        raise LockError(
+            f"{path.name}, line {line}, is not UTF-8 text: save the file as UTF-8"
+        ) from None
 
 
 # ---- locks ------------------------------------------------------------------------------
@@ -63,13 +67,17 @@ def read_lock(path: Path) -> list[tuple[str, str, str, set[str]]]:
         if not pinned or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\[\], -]*", name):
             raise LockError(f"{path.name}: not a `name==version` pin: {requirement}")
         hashes = {h.split()[0] for h in hashes}
-        pins.append((normalize(name.split("[")[0].strip()), version.strip(), marker.strip(), hashes))
+        pins.append(
+            (normalize(name.split("[")[0].strip()), version.strip(), marker.strip(), hashes)
+        )
     return pins
 
 
 def pins_for(lock: Path, env: dict) -> dict[str, str]:
     """The lock's `name: version` pins whose markers hold in the marker environment `env`."""
-    return {name: version for name, version, marker, _ in read_lock(lock) if marker_holds(marker, env)}
+    return {
+        name: version for name, version, marker, _ in read_lock(lock) if marker_holds(marker, env)
+    }
 
 
 INCLUDE = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:\s+|=)(\S+)")
@@ -90,7 +98,9 @@ def requirement_lines(source: Path, seen: set[Path] | None = None) -> list[tuple
         if include:
             path = source.parent / include.group(1)
             if not path.exists():
-                raise LockError(f"{source.name}, line {number}, includes {include.group(1)}, which is missing")
+                raise LockError(
+                    f"{source.name}, line {number}, includes {include.group(1)}, which is missing"
+                )
             if path.resolve() not in seen:
                 included += requirement_lines(path, seen)
     return included + own
@@ -103,6 +113,39 @@ def inputs_digest(source: Path, python: str) -> str:
     for _, _, requirement in requirement_lines(source):
         digest.update(f"{requirement}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def pins_only(lock_text: str) -> str:
+    """The `name==version ; marker` lines of a lock, without hashes, comments or anything
+    uv could not read back (a damaged lock): the pins `lock` asks uv to keep."""
+    pins = re.findall(
+        r"(?m)^[A-Za-z0-9][\w.-]*(?:\[[\w,.-]*\])?==[\w.+!-]+(?: ; [^\\\n]+)?", lock_text
+    )
+    return "".join(f"{pin.strip()}\n" for pin in pins)
+
+
+def direct_reference(line: str) -> str | None:
+    """Why a requirement line cannot be locked (a URL, a folder, an editable install), or None."""
+    if re.fullmatch(r"(-e|--editable)?\s*\.", line):
+        return "is not needed: setup puts the project folder on the venv's import path; remove it"
+    if re.search(
+        r"@\s*[a-z][a-z+]*:|^(-e\b|--editable\b|\.|/|[a-z][a-z+]*://|[a-z]:\\)", line, re.I
+    ):
+        return (
+            "installs from a URL or a folder, which the locks cannot pin: publish it to a package"
+            " index (a team index works, see README.md) and require it by name"
+        )
+    return None
+
+
+def pylock_hashes(text: str) -> dict[tuple[str, str], set[str]]:
+    """(name, version): sha256 hashes of every file a pylock.toml (PEP 751) lists."""
+    found = {}
+    for block in text.split("[[packages]]")[1:]:
+        name = re.search(r'(?m)^name = "(.+)"', block).group(1)
+        version = re.search(r'(?m)^version = "(.+)"', block).group(1)
+        found[normalize(name), version] = set(re.findall(r'sha256 = "([0-9a-f]{64})"', block))
+    return found
 
 
 # ---- environment markers (PEP 508), with PEP 440 versions --------------------------------
@@ -144,7 +187,13 @@ def order(version: tuple) -> tuple:
     epoch, release, pre, post, dev, _ = version
     inf, ninf = (float("inf"),), (float("-inf"),)
     pre_key = pre if pre else (ninf if dev is not None and post is None else inf)
-    return (epoch, release, pre_key, ninf if post is None else (post,), inf if dev is None else (dev,))
+    return (
+        epoch,
+        release,
+        pre_key,
+        ninf if post is None else (post,),
+        inf if dev is None else (dev,),
+    )
 
 
 def version_matches(candidate: str, op: str, spec: str) -> bool:
@@ -219,9 +268,18 @@ def marker_holds(marker: str, env: dict) -> bool:
             if lname == "python_full_version" and left.endswith("+"):
                 left += "local"  # a build from a source checkout, as packaging reads it
             return version_matches(left, op, right)
-        return {"==": left == right, "!=": left != right, "in": left in right, "not in": left not in right,
-                "<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
-                "===": left == right, "~=": False}[op]
+        return {
+            "==": left == right,
+            "!=": left != right,
+            "in": left in right,
+            "not in": left not in right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+            "===": left == right,
+            "~=": False,
+        }[op]
 
     def both():
         result = atom()
@@ -246,7 +304,7 @@ def marker_holds(marker: str, env: dict) -> bool:
 def marker_environment() -> dict:
     """The running interpreter's PEP 508 marker environment."""
     return {
-        "python_version": "%d.%d" % sys.version_info[:2],
+        "python_version": "{}.{}".format(*sys.version_info[:2]),
         "python_full_version": platform.python_version(),
         "implementation_name": sys.implementation.name,
         "implementation_version": platform.python_version(),
@@ -300,7 +358,7 @@ def snapshot() -> dict:
                 broken[normalize(info.name.split("-")[0])] = f"{info.name}: its metadata is missing"
                 continue
             dists[normalize(name)] = version
-            problem = damage(info, site, name) if info.suffix == ".dist-info" else None
+            problem = damage(info, site, normalize(name)) if info.suffix == ".dist-info" else None
             if problem:
                 broken[normalize(name)] = problem
     try:
@@ -308,9 +366,17 @@ def snapshot() -> dict:
     except OSError:
         link = None
     config = Path(sys.prefix, "pyvenv.cfg")
-    relocatable = config.exists() and bool(re.search(r"(?m)^relocatable\s*=\s*true", config.read_text()))
-    return {"env": marker_environment(), "dists": dists, "broken": broken, "link": link,
-            "site": str(sites[0]), "relocatable": relocatable}
+    relocatable = config.exists() and bool(
+        re.search(r"(?m)^relocatable\s*=\s*true", config.read_text())
+    )
+    return {
+        "env": marker_environment(),
+        "dists": dists,
+        "broken": broken,
+        "link": link,
+        "site": str(sites[0]),
+        "relocatable": relocatable,
+    }
 
 
 def differences(pins: dict[str, str], dists: dict[str, str], lock_name: str) -> list[str]:
@@ -325,6 +391,129 @@ def differences(pins: dict[str, str], dists: dict[str, str], lock_name: str) -> 
         elif pins[name] != dists[name]:
             found.append(f"changed: {name} is {dists[name]}, {lock_name} says {pins[name]}")
     return found
+
+
+# ---- the package index ------------------------------------------------------------------
+
+
+def pip_settings(venv: Path) -> dict[str, str]:
+    """pip's index settings: PIP_INDEX_URL and PIP_EXTRA_INDEX_URL, else pip's config files,
+    read in pip's order ([global], then [install]); PIP_CONFIG_FILE=os.devnull: none."""
+    chosen, home = os.environ.get("PIP_CONFIG_FILE"), Path.home()
+    if chosen == os.devnull:
+        files = []
+    elif os.name == "nt":
+        appdata = os.environ.get("APPDATA", home)
+        files = [Path(os.environ.get("ProgramData", "C:/ProgramData"), "pip/pip.ini")]
+        files += [home / "pip/pip.ini", Path(appdata, "pip/pip.ini"), venv / "pip.ini"]
+    else:
+        dirs = os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")
+        files = [Path(folder, "pip/pip.conf") for folder in dirs] + [Path("/etc/pip.conf")]
+        files += [Path("/Library/Application Support/pip/pip.conf"), home / ".pip/pip.conf"]
+        files += [Path(os.environ.get("XDG_CONFIG_HOME", home / ".config"), "pip/pip.conf")]
+        files += [home / "Library/Application Support/pip/pip.conf", venv / "pip.conf"]
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(files + ([Path(chosen)] if chosen and files else []))  # later files win
+    settings = {}
+    for section in ("global", "install"):
+        if config.has_section(section):
+            settings.update({k: v for k, v in config[section].items() if "index-url" in k})
+    for key in ("index-url", "extra-index-url"):
+        value = os.environ.get("PIP_" + key.upper().replace("-", "_"))
+        if value is not None:
+            settings[key] = value
+    return settings
+
+
+UV_INDEX_SETTINGS = ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL")
+
+
+def index_options(venv: Path) -> list[str]:
+    """pip's index settings, as options for uv, which reads none of them; none when uv has
+    settings of its own (UV_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX, UV_EXTRA_INDEX_URL)."""
+    if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
+        return []
+    settings = pip_settings(venv)
+    options = ["--index-url", settings["index-url"]] if settings.get("index-url") else []
+    for url in settings.get("extra-index-url", "").split():
+        options += ["--extra-index-url", url]
+    if "--extra-index-url" in options:
+        # pip takes the best version from all its indexes; uv, by default, the first index
+        # that has the package at all. The team chose pip's way.
+        options += ["--index-strategy", "unsafe-best-match"]
+    return options
+
+
+def index_url(venv: Path) -> str:
+    """The main package index in use, for messages, its password masked."""
+    url = os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL")
+    return hide_secrets(url or pip_settings(venv).get("index-url") or "https://pypi.org/simple")
+
+
+def hide_secrets(text: str) -> str:
+    """Credentials in URLs (https://user:token@host) become https://user:****@host."""
+    return re.sub(r"(//[^/:@\s]+):[^/@\s]+@", r"\1:****@", text)
+
+
+# ---- what the installers' messages mean ---------------------------------------------------
+
+# What pip and uv print (lowercased) for the failures people meet most, and what it means:
+# (pattern, hint, certain). The first that applies wins; {0} is what the pattern found,
+# {index} the package index, {setup} the setup command. Only a certain hint may stand
+# without the installer's own output.
+HINTS = [
+    (
+        r"no space left on device",
+        "the disk is full: free some space, then run the command again",
+        True,
+    ),
+    (
+        r"failed to initialize cache at `(.+?)`",
+        "uv cannot write its cache ({0}): set UV_CACHE_DIR to a folder you can write,"
+        " or run `{setup} --backend pip`",
+        True,
+    ),
+    (
+        r"hash mismatch for `|these packages do not match the hashes",
+        "a downloaded file does not match its hash in the lock (was the lock edited by hand?):"
+        " rewrite it with `python3 scripts/env.py lock`",
+        False,
+    ),
+    (
+        r"because the network was disabled",
+        "uv is offline (UV_OFFLINE) and its cache lacks a file the lock needs: go online,"
+        " then run the command again",
+        True,
+    ),
+    (
+        r"cause: (?:tcp connect error|dns error|operation timed out|connection refused)"
+        r"|newconnectionerror|connecttimeouterror|readtimeouterror",
+        "the package index ({index}) cannot be reached: check the network and the index"
+        " settings (PIP_INDEX_URL, pip.conf), then run the command again",
+        True,
+    ),
+    (
+        r"because (?:there is no version of )?([^\s,]+) (?:was not found|and you require)"
+        r"|no matching distribution found for (\S+)",
+        "no version of {0} is on the package index ({index}): check its line in requirements*.txt",
+        False,
+    ),
+    (
+        r"no solution found when resolving",
+        "requirements*.txt ask for versions that cannot go together (uv says why above):"
+        " loosen a bound there",
+        False,
+    ),
+]
+
+
+def hint(log: str, **names: str) -> tuple[str, bool] | None:
+    """The first hint whose pattern is in an installer's output, and whether it is certain."""
+    for pattern, text, certain in HINTS:
+        found = re.search(pattern, log.lower())
+        if found:
+            return text.format(next(filter(None, found.groups()), ""), **names), certain
+    return None
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import importlib.util
 import os
 import random
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 

@@ -1,0 +1,54 @@
+"""The answers the template refuses, and odd ones it accepts: one table each, used by the
+bake tests (test_inputs.py) and by the hook's unit tests (unit/test_hooks.py)."""
+
+# (id, answers, words the one line must contain)
+REFUSED = [
+    ("slug-with-dash", {"project_slug": "my-project"}, ["project_slug", "'my-project'", "lowercase letters"]),
+    ("slug-uppercase", {"project_slug": "MyProject"}, ["project_slug", "'MyProject'", "lowercase letters"]),
+    ("slug-starts-with-digit", {"project_slug": "2fast"}, ["project_slug", "'2fast'", "starting with a letter"]),
+    ("slug-double-underscore", {"project_slug": "my__project"},
+     ["project_slug", "'my__project'", "single underscores"]),
+    ("slug-keyword", {"project_slug": "class"}, ["project_slug", "'class'", "keyword"]),
+    ("slug-soft-keyword", {"project_slug": "match"}, ["project_slug", "'match'", "keyword"]),
+    ("slug-shadows-stdlib", {"project_slug": "json"}, ["project_slug", "'json'", "standard library"]),
+    ("slug-shadows-stdlib-os", {"project_slug": "os"}, ["project_slug", "'os'", "standard library"]),
+    ("slug-is-project-folder", {"project_slug": "scripts"}, ["project_slug", "'scripts'", "already has"]),
+    ("slug-from-digit-name", {"project_name": "2048"}, ["project_slug", "'2048'", "starting with a letter"]),
+    ("slug-shadows-starter-package",
+     {"project_slug": "pandas", "starter_requirements": "data-science"},
+     ["project_slug", "'pandas'", "'data-science'", "shadow"]),
+    ("slug-shadows-dev-tool", {"project_slug": "pytest"}, ["project_slug", "'pytest'", "shadow"]),
+    ("python-not-major-minor", {"python_version": "3.11.4"}, ["python_version", "'3.11.4'", "MAJOR.MINOR"]),
+    ("python-2", {"python_version": "2.7"}, ["python_version", "'2.7'", "MAJOR.MINOR"]),
+    ("python-words", {"python_version": "latest"}, ["python_version", "'latest'", "MAJOR.MINOR"]),
+    ("python-end-of-life", {"python_version": "3.8"}, ["python_version", "'3.8'", "3.10 or newer"]),
+    ("venv-nested", {"venv_dir": "envs/main"}, ["venv_dir", "'envs/main'", "plain folder name"]),
+    ("venv-parent", {"venv_dir": ".."}, ["venv_dir", "'..'", "plain folder name"]),
+    ("venv-escapes", {"venv_dir": "../venv"}, ["venv_dir", "'../venv'", "plain folder name"]),
+    ("venv-absolute", {"venv_dir": "/tmp/venv"}, ["venv_dir", "'/tmp/venv'", "plain folder name"]),
+    ("venv-windows-path", {"venv_dir": "C:\\venv"}, ["venv_dir", "'C:\\\\venv'", "plain folder name"]),
+    ("venv-empty", {"venv_dir": ""}, ["venv_dir", "''", "plain folder name"]),
+    ("venv-with-space", {"venv_dir": "my venv"}, ["venv_dir", "'my venv'", "plain folder name"]),
+    ("venv-is-tests-folder", {"venv_dir": "tests"}, ["venv_dir", "'tests'", "already has"]),
+    ("venv-is-github-folder", {"venv_dir": ".github"}, ["venv_dir", "'.github'", "already has"]),
+    ("venv-is-package-folder", {"venv_dir": "my_project"}, ["venv_dir", "'my_project'", "already has"]),
+    ("name-blank", {"project_name": "   ", "project_slug": "blank"}, ["project_name", "one line"]),
+    ("name-two-lines", {"project_name": "two\nlines", "project_slug": "two_lines"},
+     ["project_name", "one line"]),
+    ("description-two-lines", {"description": "one\nRUN rm -rf /"}, ["description", "one line"]),
+    ("author-with-control-character", {"author_name": "Ada\x1b[31m"}, ["author_name", "one line"]),
+    ("email-two-lines", {"author_email": "a@example.org\nb"}, ["author_email", "one line"]),
+    ("venv-like-an-option", {"venv_dir": "-venv"}, ["venv_dir", "'-venv'", "start with a letter"]),
+    ("slug-shadows-indirect-package", {"project_slug": "joblib", "starter_requirements": "machine-learning"},
+     ["project_slug", "'joblib'", "'machine-learning'", "shadow"]),
+]
+
+# Names with quotes, backslashes, unicode and template syntax. Cookiecutter itself
+# renders answers given on the command line, so "{{ 7*7 }}" arrives as "49".
+ODD_NAMES = [
+    ("quotes", 'Bob\'s "Quoted" Project', "bob_s_quoted_project", 'Bob\'s "Quoted" Project'),
+    ("triple-quotes", 'Say """hi"""', "say_hi", 'Say """hi"""'),
+    ("backslashes", "C:\\new\\table $HOME", "c_new_table_home", "C:\\new\\table $HOME"),
+    ("unicode", "Café Überlingen ☕", "cafe_uberlingen", "Café Überlingen ☕"),
+    ("jinja-braces", "Calc {{ 7*7 }}", "calc_49", "Calc 49"),
+]

@@ -1,0 +1,51 @@
+"""The generated CI's commands, run for real on a fresh clone of a baked project."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import LOCKS, clean_env, workflow_jobs
+
+
+def run_steps(workflow: Path, job: str, cwd: Path, env: dict) -> list[subprocess.CompletedProcess]:
+    """Runs a job's plain `run:` steps in order, with bash as Actions runs them."""
+    done = []
+    for step in workflow_jobs(workflow)[job]["steps"]:
+        if "run" in step:
+            result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                                    cwd=cwd, env=env, capture_output=True, text=True)
+            assert result.returncode == 0, f"{job}: {step['name']}\n{result.stdout}\n{result.stderr}"
+            done.append(result)
+    return done
+
+def test_ci_steps_pass_in_order_on_a_fresh_clone(baked, tmp_path):
+    """What CI does on a push, then what the weekly refresh does, on a clone of the first commit.
+
+    `python` and `python3` are the plain interpreter of .python-version (as actions/setup-python
+    leaves them), with no uv anywhere: the standard-library path.
+    """
+    project = baked()
+    clone = tmp_path / "clone"
+    project.run("git", "clone", "--quiet", project.path, clone)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("python", "python3"):
+        (bin_dir / name).symlink_to(Path(sys.base_prefix) / "bin" / f"python{project.context['python_version']}")
+    path = os.pathsep.join([str(bin_dir)] + [p for p in clean_env()["PATH"].split(os.pathsep)
+                                              if not (Path(p) / "uv").exists()])
+    env = clean_env(PATH=path)
+    ci = clone / ".github/workflows/ci.yml"
+    [lock_check] = run_steps(ci, "locks", clone, env)
+    assert "match requirements*.txt" in lock_check.stdout
+    setup, check, tests = run_steps(ci, "test", clone, env)
+    assert "installing uv with pip (as requirements-dev.lock pins it)" in setup.stdout
+    assert "in sync" in check.stdout
+    assert "1 passed" in tests.stdout
+    # The refresh workflow's commands re-resolve the locks, which then match their inputs.
+    run_steps(clone / ".github/workflows/refresh-locks.yml", "refresh", clone, env)
+    changed = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True)
+    assert {line[3:] for line in changed.stdout.splitlines()} <= set(LOCKS)
+    assert run_steps(ci, "locks", clone, env)[0].returncode == 0
