@@ -7,7 +7,10 @@ generated project's own tests (tests/test_reproducibility.py), run here too.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 from helpers import bake
@@ -28,7 +31,7 @@ def ml(project, *args, check: bool = True):
 def test_the_generated_projects_tests_pass_reproducibility_and_model_included(baked, starter):
     project = baked(starter_requirements=starter)
     done = project.run(project.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
-    assert ("10 passed" if starter == "machine-learning" else "7 passed") in done.stdout
+    assert ("14 passed" if starter == "machine-learning" else "7 passed") in done.stdout
 
 
 def test_training_twice_with_one_seed_gives_the_same_bytes_and_predictions(baked, tmp_path):
@@ -127,3 +130,29 @@ def test_the_data_science_readme_snippet_saves_a_fingerprint_that_verifies(baked
     check = ("import json; from my_project.reproducibility import verify;"
              f" print(verify(json.load(open({str(saved)!r}))))")
     assert project.run(project.python, "-c", check).stdout == "[]\n"
+
+
+def test_predictions_piped_into_head_end_quietly(baked, tmp_path):
+    project = baked(starter_requirements="machine-learning")
+    ml(project, "train", tmp_path / "model")
+    done = project.run("bash", "-c", f"{project.python} -m my_project predict {tmp_path / 'model'} | head -2")
+    assert len(done.stdout.splitlines()) == 2 and done.stderr == ""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="mounting a small disk needs root")
+def test_a_retrain_on_a_full_disk_keeps_the_old_model(baked, tmp_path):
+    project = baked(starter_requirements="machine-learning")
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        ml(project, "train", disk / "wine", "--seed", 1)
+        before = {path.name: path.read_bytes() for path in (disk / "wine").iterdir()}
+        expected = ml(project, "predict", disk / "wine").stdout
+        (disk / "filler").write_bytes(b"\0" * (shutil.disk_usage(disk).free - 4096))
+        assert_one_error_line(ml(project, "train", disk / "wine", "--seed", 2, check=False), "No space left")
+        assert {path.name: path.read_bytes() for path in (disk / "wine").iterdir()} == before
+        assert ml(project, "predict", disk / "wine").stdout == expected
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)])

@@ -32,15 +32,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # under PYTHONSAFEPATH=1 too
-import envlock  # noqa: E402
+import envlock
 
 VENV_DIR = {{ cookiecutter.venv_dir | tojson }}
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / VENV_DIR
-WINDOWS = os.name == "nt"
+WINDOWS = sys.platform == "win32"
 OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes
 # Each lock, and the hand-kept file it is written from (with the files that one includes:
 # requirements-dev.txt starts with `-r requirements.txt`, so the dev lock holds both).
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{args.command} stopped: {error.strerror}: {error.filename}", error=True)
         return 1
     except (Interrupted, KeyboardInterrupt) as stop:
-        left = stop if isinstance(stop, Interrupted) else "nothing was left half-done"
+        left = stop if isinstance(stop, Interrupted) else "run the same command again to finish"
         say(f"{args.command} interrupted: {left}", error=True)
         return 130
     return 0
@@ -131,13 +133,13 @@ def setup(backend: str, python: str | None = None) -> None:
         align_dockerfile(version)
         state = inspect()
         rebuild = [line for line, whole in venv_problems(state, version) if whole]
-        if rebuild and state:
-            say(f"{VENV_DIR}/ is built anew beside the old one, because: {rebuild[0]}")
-        if rebuild:
+        if state is None or rebuild:
+            if state:
+                say(f"{VENV_DIR}/ is built anew beside the old one, because: {rebuild[0]}")
             build(base, full, uv)
         else:
             sync(state, uv)
-        broken = list(inspect().get("broken", {}))
+        broken = list((inspect() or {}).get("broken", {}))
         if broken and uv:  # the same files in uv's cache, which the new venv linked to
             install(VENV, uv, refetch=broken)
     found = [line for line, _ in venv_problems(inspect(), version)]
@@ -197,7 +199,7 @@ def check() -> int:
     state = inspect()
     problems = venv_problems(state, version)
     found = [line for line, _ in problems] + stale_lines(version) + dockerfile_lines(version)
-    if not found:
+    if not found and state:
         pins, full = len(envlock.read_lock(ROOT / DEV_LOCK)), state["env"]["python_full_version"]
         say(f"in sync: {VENV_DIR}/ is whole and matches {DEV_LOCK} ({pins} pins), Python {full}")
         return 0
@@ -255,13 +257,13 @@ def venv_python(venv: Path = VENV) -> Path:
     return venv / ("Scripts/python.exe" if WINDOWS else "bin/python")
 
 
-def inspect(venv: Path = VENV) -> dict | None:
+def inspect(venv: Path = VENV) -> dict[str, Any] | None:
     """The venv as its own Python sees it (envlock.snapshot), None when there is no venv, or
     {"runs": False, "home": its base Python's folder} when its Python does not start."""
     if not venv.exists():
         return None
     with contextlib.suppress(OSError, ValueError):
-        command = [venv_python(venv), "-I", envlock.__file__]
+        command: list[str | Path] = [venv_python(venv), "-I", envlock.__file__]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode == 0:
             return {"runs": True, **json.loads(done.stdout)}
@@ -270,7 +272,7 @@ def inspect(venv: Path = VENV) -> dict | None:
     return {"runs": False, "home": home and home.group(1).strip()}
 
 
-def venv_problems(state: dict | None, version: str) -> list[tuple[str, bool]]:
+def venv_problems(state: dict[str, Any] | None, version: str) -> list[tuple[str, bool]]:
     """What is wrong with the venv, one line each, and whether that takes a new venv (True)
     or only a sync and the project link (False)."""
     python = venv_python().relative_to(ROOT)
@@ -296,7 +298,7 @@ def venv_problems(state: dict | None, version: str) -> list[tuple[str, bool]]:
     return found + [(line, False) for line in envlock.differences(pins, state["dists"], DEV_LOCK)]
 
 
-def python_lines(state: dict, version: str) -> list[str]:
+def python_lines(state: dict[str, Any], version: str) -> list[str]:
     full = state["env"]["python_full_version"]
     same = state["env"]["python_version"] == version
     return [] if same else [f"python: the venv has {full}, .python-version says {version}"]
@@ -324,16 +326,18 @@ def build(base: str, full: str, uv: list[str] | None) -> None:
         if target == new:
             os.replace(VENV, old)
             os.replace(new, VENV)
-    except BaseException:
+    except BaseException as error:
         discard(new)
         if old.exists():
             discard(VENV)
             os.replace(old, VENV)
+        if isinstance(error, KeyboardInterrupt):
+            raise Interrupted(left) from None
         raise
     discard(old)
 
 
-def sync(state: dict, uv: list[str] | None) -> None:
+def sync(state: dict[str, Any], uv: list[str] | None) -> None:
     """Makes a whole venv equal to the dev lock in place, naming what goes before it goes."""
     pins = envlock.pins_for(ROOT / DEV_LOCK, state["env"])
     differences = envlock.differences(pins, state["dists"], DEV_LOCK)
@@ -349,14 +353,16 @@ def sync(state: dict, uv: list[str] | None) -> None:
     link_project(VENV)
 
 
-def install(venv: Path, uv: list | None, remove: list = (), refetch: list = ()) -> None:
+def install(
+    venv: Path, uv: list[str] | None, remove: Sequence[str] = (), refetch: Sequence[str] = ()
+) -> None:
     """Makes `venv` hold the dev lock, hashes checked, and nothing else (`remove` goes).
     `refetch`: packages to take afresh from the index, since uv links installed files to
     its cache: a file changed in one venv is changed there, and a new venv gets it again."""
     python = venv_python(venv)
     half = "may be half-installed: run setup again to finish"
     left = f"{VENV_DIR}/ {half if venv == VENV else 'is as it was (run setup again to build it)'}"
-    if refetch:
+    if refetch and uv:
         say(f"fetching {', '.join(refetch)} afresh (uv's cache holds the same damaged files)")
         uv_run(uv, "cache clean", *refetch)
     with step(f"installing {DEV_LOCK} into {venv.name}/ ({'uv' if uv else 'pip'})", left):
@@ -467,7 +473,8 @@ def uncovered(uv: list[str], version: str, scratch: Path) -> list[str]:
     missing = []
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
-        options = ["--no-deps", "--python-platform", platform, "--format", "pylock.toml", "-o", out]
+        options: list[str | Path] = ["--no-deps", "--python-platform", platform, "--format"]
+        options += ["pylock.toml", "-o", out]
         done = uv_run(
             uv, "pip compile --quiet", DEV_LOCK, *options, python=version, what=what, check=False
         )
@@ -588,17 +595,18 @@ def align_dockerfile(version: str) -> None:
 def find_uv() -> list[str] | None:
     """A uv that runs: the venv's (the project's pinned one), PATH's, or this Python's."""
     in_venv = VENV / ("Scripts/uv.exe" if WINDOWS else "bin/uv")
-    found = [in_venv, shutil.which("uv")]
+    found: list[Any] = [in_venv, shutil.which("uv")]
     with contextlib.suppress(Exception):  # the uv package of PyPI, in this Python
         found.append(importlib.import_module("uv").find_uv_bin())
-    for uv in filter(None, found):
-        if WINDOWS and Path(uv) == in_venv and in_venv.is_file():
+    for uv in map(Path, filter(None, found)):
+        if WINDOWS and uv == in_venv and in_venv.is_file():
             # Windows cannot replace a running .exe, and a sync may update uv itself: run a copy.
-            uv = shutil.copy2(in_venv, Path(tempfile.gettempdir(), f"uv-for-{ROOT.name}.exe"))
-        if (
-            Path(uv).is_file()
-            and subprocess.run([uv, "--version"], capture_output=True).returncode == 0
-        ):
+            uv = Path(tempfile.gettempdir(), f"uv-for-{ROOT.name}.exe")
+            shutil.copy2(in_venv, uv)
+        runs = (
+            uv.is_file() and subprocess.run([uv, "--version"], capture_output=True).returncode == 0
+        )
+        if runs:
             return [str(uv)]
     return None
 
@@ -610,24 +618,27 @@ def bootstrap_uv(scratch: Path) -> list[str] | None:
     entry = re.search(r"(?ms)^uv==.*?(?=^\S|\Z)", lock)
     write_text(scratch / "uv.txt", entry.group() if entry else "uv\n")
     pinned = ["--require-hashes"] if entry else []
-    target = ["--target", scratch / "uv", "-r", scratch / "uv.txt"]
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "install", "--quiet", "--target"]
+    how = f"as {DEV_LOCK} pins it" if entry else "unpinned"
     try:
         if not importlib.util.find_spec("pip"):
             raise EnvError(f"{sys.executable} has no pip")
-        with step(
-            f"installing uv with pip ({'as ' + DEV_LOCK + ' pins it' if entry else 'unpinned'})"
-        ):
-            run(
-                [sys.executable, "-m", "pip", "install", "--quiet", *pinned, *target],
-                "installing uv",
-            )
+        with step(f"installing uv with pip ({how})"):
+            run([*pip, scratch / "uv", *pinned, "-r", scratch / "uv.txt"], "installing uv")
         return [str(next(path for path in scratch.glob("uv/*/uv*") if path.stem == "uv"))]
     except (EnvError, StopIteration) as error:
         say(f"uv could not be installed ({error}): the standard venv module and pip do the work")
         return None
 
 
-def uv_run(uv: list, command: str, *args, python=None, what: str = "", check: bool = True):
+def uv_run(
+    uv: list[str],
+    command: str,
+    *args: str | Path,
+    python: str | Path | None = None,
+    what: str = "",
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Runs `uv COMMAND ARGS` with the team's index settings, and `--python`: a venv's
     interpreter, or for `pip compile` the X.Y to resolve for."""
     where = []
@@ -646,7 +657,7 @@ def say(message: str, *, error: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def step(title: str, left: str = "nothing was left half-done"):
+def step(title: str, left: str = "nothing was left half-done") -> Iterator[None]:
     """Says what is being done, then how long it took; Ctrl-C inside says what it left."""
     say(f"{title} ...")
     started = time.perf_counter()
@@ -657,11 +668,15 @@ def step(title: str, left: str = "nothing was left half-done"):
     say(f"  done in {time.perf_counter() - started:.1f} s")
 
 
-def run(cmd: list, what: str, check: bool = True) -> subprocess.CompletedProcess:
+def run(
+    cmd: Sequence[str | Path], what: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Runs a command in the project folder; its output is shown only if it fails."""
-    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "errors": "replace"}
+    out, err = subprocess.PIPE, subprocess.STDOUT
     try:
-        done = subprocess.run([str(c) for c in cmd], cwd=ROOT, text=True, **output)
+        done = subprocess.run(
+            [str(c) for c in cmd], cwd=ROOT, stdout=out, stderr=err, text=True, errors="replace"
+        )
     except OSError as error:
         raise EnvError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from None
     if check and done.returncode != 0:
@@ -669,7 +684,7 @@ def run(cmd: list, what: str, check: bool = True) -> subprocess.CompletedProcess
     return done
 
 
-def failed(done: subprocess.CompletedProcess, what: str):
+def failed(done: subprocess.CompletedProcess[str], what: str) -> NoReturn:
     """Raises the one line for a failed command, after its output unless the hint is certain."""
     found = envlock.hint(done.stdout, index=envlock.index_url(VENV), setup=SETUP)
     if not found or not found[1]:
@@ -685,7 +700,7 @@ def write_text(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def restored_on_failure(names):
+def restored_on_failure(names: Iterable[str]) -> Iterator[None]:
     """The project files `names` as they were, should anything below fail or be interrupted."""
     before = {
         name: (ROOT / name).read_bytes() if (ROOT / name).exists() else None for name in names
@@ -701,11 +716,11 @@ def restored_on_failure(names):
 
 
 @contextlib.contextmanager
-def one_at_a_time(command: str):
+def one_at_a_time(command: str) -> Iterator[None]:
     """Lets one `setup` or `lock` run in this project at a time: a second one waits. The lock
     is on the project folder (on Windows, on a file of the temp folder named after it), and
     it ends with the process, however that ends."""
-    if WINDOWS:
+    if sys.platform == "win32":
         key = hashlib.sha256(str(ROOT).encode()).hexdigest()[:16]
         handle = os.open(Path(tempfile.gettempdir(), f"env-py-{key}.lock"), os.O_RDWR | os.O_CREAT)
     else:
@@ -722,7 +737,7 @@ def one_at_a_time(command: str):
 
 def try_lock(handle: int) -> bool:
     try:
-        if WINDOWS:
+        if sys.platform == "win32":
             import msvcrt
 
             msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)

@@ -10,16 +10,21 @@ that venv's snapshot as JSON (`env.py` does this to look into a venv).
 from __future__ import annotations
 
 import configparser
+import contextlib
 import csv
 import hashlib
 import json
+import math
+import operator
 import os
 import platform
 import re
 import sys
 import sysconfig
+from collections.abc import Callable
 from importlib.metadata import PathDistribution
 from pathlib import Path
+from typing import Any, NamedTuple
 
 # Every venv brings these; they count only when a lock pins them.
 SEED_PACKAGES = {"pip", "setuptools", "wheel"}
@@ -58,7 +63,7 @@ def read_lock(path: Path) -> list[tuple[str, str, str, set[str]]]:
     """(name, version, marker, sha256 hashes) for each pin of a lock."""
     pins = []
     for line in read_text(path).replace("\\\n", " ").splitlines():
-        requirement, *hashes = line.split("--hash=sha256:")
+        requirement, *hashed = line.split("--hash=sha256:")
         requirement = requirement.split(" #")[0].strip()
         if not requirement or requirement.startswith(("#", "-")):
             continue
@@ -66,14 +71,14 @@ def read_lock(path: Path) -> list[tuple[str, str, str, set[str]]]:
         name, pinned, version = spec.partition("==")
         if not pinned or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\[\], -]*", name):
             raise LockError(f"{path.name}: not a `name==version` pin: {requirement}")
-        hashes = {h.split()[0] for h in hashes}
+        hashes = {h.split()[0] for h in hashed}
         pins.append(
             (normalize(name.split("[")[0].strip()), version.strip(), marker.strip(), hashes)
         )
     return pins
 
 
-def pins_for(lock: Path, env: dict) -> dict[str, str]:
+def pins_for(lock: Path, env: dict[str, str]) -> dict[str, str]:
     """The lock's `name: version` pins whose markers hold in the marker environment `env`."""
     return {
         name: version for name, version, marker, _ in read_lock(lock) if marker_holds(marker, env)
@@ -142,8 +147,7 @@ def pylock_hashes(text: str) -> dict[tuple[str, str], set[str]]:
     """(name, version): sha256 hashes of every file a pylock.toml (PEP 751) lists."""
     found = {}
     for block in text.split("[[packages]]")[1:]:
-        name = re.search(r'(?m)^name = "(.+)"', block).group(1)
-        version = re.search(r'(?m)^version = "(.+)"', block).group(1)
+        name, version = re.findall(r'(?m)^(?:name|version) = "(.+)"', block)[:2]
         found[normalize(name), version] = set(re.findall(r'sha256 = "([0-9a-f]{64})"', block))
     return found
 
@@ -164,11 +168,21 @@ VERSION = re.compile(
     re.IGNORECASE,
 )
 PRE = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
+STRING_OPS: dict[str, Callable[[Any, Any], Any]] = {"==": operator.eq, "!=": operator.ne}
+STRING_OPS |= {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
-def parse_version(text: str) -> tuple | None:
-    """A version as (epoch, release, pre, post, dev, local), ordered as PEP 440 orders them,
-    or None for text that is not a version."""
+class Version(NamedTuple):
+    epoch: int
+    release: tuple[int, ...]  # trailing zeros left out: 3.12.0 is 3.12
+    pre: tuple[int, int] | None  # (0 for a, 1 for b, 2 for rc; its number)
+    post: int | None
+    dev: int | None
+    local: str | None
+
+
+def parse_version(text: str) -> Version | None:
+    """A PEP 440 version, or None for text that is not one."""
     match = VERSION.fullmatch(text.strip())
     if not match:
         return None
@@ -176,79 +190,80 @@ def parse_version(text: str) -> tuple | None:
     numbers = [int(part) for part in release.split(".")]
     while len(numbers) > 1 and numbers[-1] == 0:
         numbers.pop()
-    post = int(post_dash or post_n or 0) if (post_dash or post_n is not None) else None
-    pre_key = (PRE[pre.lower()], int(pre_n or 0)) if pre else None
-    return (int(epoch or 0), tuple(numbers), pre_key, post, int(dev_n or 0) if dev else None, local)
+    post = post_dash or post_n
+    return Version(
+        int(epoch or 0),
+        tuple(numbers),
+        (PRE[pre.lower()], int(pre_n or 0)) if pre else None,
+        int(post or 0) if post is not None else None,
+        int(dev_n or 0) if dev else None,
+        local,
+    )
 
 
-def order(version: tuple) -> tuple:
-    """The sort key of a parsed version: a dev release sorts before its pre-releases, a
-    pre-release before the release, the release before its post-releases."""
-    epoch, release, pre, post, dev, _ = version
-    inf, ninf = (float("inf"),), (float("-inf"),)
-    pre_key = pre if pre else (ninf if dev is not None and post is None else inf)
+def order(version: Version) -> tuple[Any, ...]:
+    """The sort key of a version: a dev release sorts before its pre-releases, a pre-release
+    before the release, the release before its post-releases; local labels do not count."""
+    inf, ninf = (math.inf,), (-math.inf,)
+    first = version.dev is not None and version.pre is None and version.post is None
+    pre = version.pre or (ninf if first else inf)
+    post = ninf if version.post is None else (version.post,)
     return (
-        epoch,
-        release,
-        pre_key,
-        ninf if post is None else (post,),
-        inf if dev is None else (dev,),
+        version.epoch,
+        version.release,
+        pre,
+        post,
+        inf if version.dev is None else (version.dev,),
     )
 
 
 def version_matches(candidate: str, op: str, spec: str) -> bool:
-    """`candidate op spec` as a PEP 440 version specifier (what `packaging` answers)."""
+    """`candidate op spec` as a PEP 440 version specifier: what `packaging` answers."""
     if op == "===":
         return candidate.strip().lower() == spec.strip().lower()
-    have = parse_version(candidate)
-    if have is None:
+    have, want = parse_version(candidate), parse_version(spec.removesuffix(".*"))
+    if have is None or want is None:
         return False  # never a match, as in packaging
-    public = have[:5] + (None,)
-    if op in ("==", "!=") and spec.endswith(".*"):
-        want = parse_version(spec[:-2])
-        if want is None:
-            return False
+    if op in ("==", "!=") and spec.endswith(".*"):  # the leading parts of the release
         width = len(spec[:-2].split("!")[-1].split("."))
-        release = (list(have[1]) + [0] * width)[:width]
-        prefix = have[0] == want[0] and release == (list(want[1]) + [0] * width)[:width]
-        return prefix if op == "==" else not prefix
-    want = parse_version(spec)
-    if want is None:
-        return False
-    if op == "~=":
-        release = VERSION.fullmatch(spec.strip()).group(2).split(".")
-        prefix = ".".join(release[:-1]) + ".*"  # ~=3.12.1 is >=3.12.1 and ==3.12.*
+        release = (list(have.release) + [0] * width)[:width]
+        same = have.epoch == want.epoch and release == (list(want.release) + [0] * width)[:width]
+        return same if op == "==" else not same
+    if op == "~=":  # ~=3.12.1 is >=3.12.1 and ==3.12.*
+        match = VERSION.fullmatch(spec.strip())
+        prefix = ".".join(match.group(2).split(".")[:-1]) + ".*" if match else spec
         return version_matches(candidate, ">=", spec) and version_matches(candidate, "==", prefix)
-    if want[5] is None:
-        have = public  # a local label counts only against a spec that has one
+    if want.local is None:
+        have = have._replace(local=None)  # a local label counts only against one in the spec
     a, b = order(have), order(want)
-    same_base = have[:2] == want[:2]
+    same = (have.epoch, have.release) == (want.epoch, want.release)
     if op == "<":  # the pre-releases of the very version are not below it
-        pre = have[2] is not None or have[4] is not None, want[2] is not None or want[4] is not None
-        return a < b and not (same_base and pre[0] and not pre[1])
+        pre_have, pre_want = have.pre or have.dev is not None, want.pre or want.dev is not None
+        return a < b and not (same and pre_have and not pre_want)
     if op == ">":  # nor are its post-releases above it
-        return a > b and not (same_base and have[3] is not None and want[3] is None)
+        return a > b and not (same and have.post is not None and want.post is None)
     return {"==": a == b, "!=": a != b, "<=": a <= b, ">=": a >= b}[op]
 
 
-def marker_holds(marker: str, env: dict) -> bool:
+def marker_holds(marker: str, env: dict[str, str]) -> bool:
     """Whether a PEP 508 environment marker holds in `env` (a snapshot's "env")."""
-    tokens, pos = [], 0
+    tokens: list[tuple[str | None, str | None, str | None]] = []  # a string, an operator, a name
+    pos = 0
     while pos < len(marker.rstrip()):
         match = MARKER_TOKEN.match(marker, pos)
         if not match or match.end() == pos:
             raise LockError(f"cannot read the marker {marker!r}")
-        tokens.append(match.groups())
+        tokens.append((match.group(1), match.group(2), match.group(3)))
         pos = match.end()
     tokens.append((None, None, None))
     position = 0
 
-    def take():
+    def take() -> tuple[str | None, str | None, str | None]:
         nonlocal position
         position += 1
         return tokens[position - 1]
 
-    def value():
+    def value() -> tuple[str, str | None]:
         string, op, name = take()
         if string:
             return string[1:-1], None
@@ -256,39 +271,30 @@ def marker_holds(marker: str, env: dict) -> bool:
             return env[name], name
         raise LockError(f"unknown marker variable {name or op!r} in {marker!r}")
 
-    def atom():
+    def atom() -> bool:
         if tokens[position][1] == "(":
             take()
             result = either()
             take()
             return result
-        (left, lname), (_, op, _), (right, rname) = value(), take(), value()
-        op = re.sub(r"\s+", " ", op)
-        if {lname, rname} & VERSION_VARIABLES and op not in ("in", "not in"):
-            if lname == "python_full_version" and left.endswith("+"):
+        (left, name), (_, op, _), (right, other) = value(), take(), value()
+        op = re.sub(r"\s+", " ", op or "")
+        if {name, other} & VERSION_VARIABLES and op not in ("in", "not in"):
+            if name == "python_full_version" and left.endswith("+"):
                 left += "local"  # a build from a source checkout, as packaging reads it
             return version_matches(left, op, right)
-        return {
-            "==": left == right,
-            "!=": left != right,
-            "in": left in right,
-            "not in": left not in right,
-            "<": left < right,
-            "<=": left <= right,
-            ">": left > right,
-            ">=": left >= right,
-            "===": left == right,
-            "~=": False,
-        }[op]
+        if op in ("in", "not in"):
+            return (left in right) == (op == "in")
+        return op in STRING_OPS and bool(STRING_OPS[op](left, right))
 
-    def both():
+    def both() -> bool:
         result = atom()
         while tokens[position][1] == "and":
             take()
             result = atom() and result
         return result
 
-    def either():
+    def either() -> bool:
         result = both()
         while tokens[position][1] == "or":
             take()
@@ -301,7 +307,7 @@ def marker_holds(marker: str, env: dict) -> bool:
 # ---- venvs ------------------------------------------------------------------------------
 
 
-def marker_environment() -> dict:
+def marker_environment() -> dict[str, str]:
     """The running interpreter's PEP 508 marker environment."""
     return {
         "python_version": "{}.{}".format(*sys.version_info[:2]),
@@ -341,19 +347,20 @@ def damage(info: Path, site: Path, name: str) -> str | None:
     return None
 
 
-def snapshot() -> dict:
+def snapshot() -> dict[str, Any]:
     """What this interpreter's venv holds: its marker environment, its own packages
     (`name: version`, site-packages only), the damaged ones (`name: what is wrong`), and
     the project link."""
     sites = sorted({Path(sysconfig.get_path(key)) for key in ("purelib", "platlib")})
-    dists, broken = {}, {}
+    dists: dict[str, str] = {}
+    broken: dict[str, str] = {}
     for site in sites:
         for info in sorted([*site.glob("*.dist-info"), *site.glob("*.egg-info")]):
-            try:
+            name: str | None = None
+            version: str | None = None
+            with contextlib.suppress(Exception):  # no metadata file: None or an error, by Python
                 metadata = PathDistribution(info).metadata
                 name, version = metadata["Name"], metadata["Version"]
-            except Exception:  # no metadata file: None, or an error, by Python version
-                name = version = None
             if not name or not version:
                 broken[normalize(info.name.split("-")[0])] = f"{info.name}: its metadata is missing"
                 continue

@@ -1,5 +1,10 @@
 """The worked example: same seed, same bytes; columns matched by name; clear errors."""
 
+import errno
+import re
+import shutil
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.project_slug }} import model
@@ -37,3 +42,39 @@ def test_a_csv_without_a_column_is_one_clear_error(trained, tmp_path):
     short.write_text("\n".join(",".join(line.split(",")[1:]) for line in [header, *rows]) + "\n")
     with pytest.raises(model.ModelError, match="lacks the column"):
         model.predict(fitted, short)
+
+
+def test_paths_may_be_given_as_text_as_from_a_notebook(trained):
+    fitted, _, _ = model.load(str(trained))
+    assert model.predict(fitted, str(trained / model.TEST_SET))
+
+
+@pytest.mark.parametrize("value, words", [("abc", "'abc', not a number,"), ("", "an empty value")])
+def test_a_row_with_text_or_nothing_in_a_column_is_refused_naming_it(
+    trained, tmp_path, value, words
+):
+    header, first, *rest = (trained / model.TEST_SET).read_text().splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([header, first, value + first[first.index(",") :], *rest]) + "\n")
+    fitted, _, _ = model.load(trained)
+    column = header.split(",")[0]
+    with pytest.raises(
+        model.ModelError, match=re.escape(f"column '{column}' has {words} on line 3")
+    ):
+        model.predict(fitted, bad)
+
+
+def test_a_retrain_that_fails_keeps_the_previous_model_whole(trained, tmp_path, monkeypatch):
+    folder = shutil.copytree(trained, tmp_path / "model")
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    write_bytes = Path.write_bytes
+
+    def disk_full_at_the_test_set(path, data):
+        if path.name.startswith(".test.csv"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full_at_the_test_set)
+    with pytest.raises(model.ModelError, match="No space left on device"):
+        model.train(folder, seed=4)
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before

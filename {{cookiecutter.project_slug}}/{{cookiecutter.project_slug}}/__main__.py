@@ -8,6 +8,7 @@ Predictions go to stdout, one per line; notes, warnings and errors go to stderr.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,17 +18,26 @@ from {{ cookiecutter.project_slug }} import greeting
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.project_slug }}",
-        description="Without a command: print a greeting. With one: the model example.")
+        description="Without a command: print a greeting. With one: the model example.",
+    )
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train the example model into OUT_DIR")
     train.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="its files are replaced")
     train.add_argument("--seed", type=int, default=0, help="seed of all randomness (default 0)")
     predict = commands.add_parser("predict", help="check the environment, then predict")
     predict.add_argument("out_dir", type=Path, metavar="OUT_DIR")
-    predict.add_argument("csv", type=Path, nargs="?", metavar="CSV",
-                         help="features, with the columns of OUT_DIR/test.csv (default: that file)")
-    predict.add_argument("--allow-mismatch", action="store_true",
-                         help="use the model even if this environment differs from its own")
+    predict.add_argument(
+        "csv",
+        type=Path,
+        nargs="?",
+        metavar="CSV",
+        help="features, with the columns of OUT_DIR/test.csv (default: that file)",
+    )
+    predict.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="use the model even if this environment differs from its own",
+    )
     args = parser.parse_args(argv)
     if args.command is None:
         print(greeting())
@@ -39,28 +49,35 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             command = " ".join(["python -m {{ cookiecutter.project_slug }}", *(argv or sys.argv[1:])])
             model.train(args.out_dir, args.seed, command)
-            print(f"trained; wrote {model.MODEL}, {model.TEST_SET}, {model.ENVIRONMENT} in"
-                  f" {args.out_dir}", file=sys.stderr)
+            files = f"{model.MODEL}, {model.TEST_SET}, {model.ENVIRONMENT}"
+            print(f"trained; wrote {files} in {args.out_dir}", file=sys.stderr)
             return 0
         try:
             fitted, notes, _ = model.load(args.out_dir)
         except EnvironmentMismatch as mismatch:
             if not args.allow_mismatch:
-                print(f"error: {mismatch}\nThe model was trained in another environment: train it"
-                      " again here, or bring that environment back (check out the commit it"
-                      " records, then `python3 scripts/env.py setup`). --allow-mismatch uses it"
-                      " anyway.", file=sys.stderr)
+                print(
+                    f"error: {mismatch}\nThe model was trained in another environment: train it"
+                    " again here, or bring that environment back (check out the commit it"
+                    " records, then `python3 scripts/env.py setup`). --allow-mismatch uses it"
+                    " anyway.",
+                    file=sys.stderr,
+                )
                 return 1
-            print(f"warning: {mismatch}\nUsing the model anyway (--allow-mismatch).",
-                  file=sys.stderr)
+            warning = f"warning: {mismatch}\nUsing the model anyway (--allow-mismatch)."
+            print(warning, file=sys.stderr)
             fitted, notes, _ = model.load(args.out_dir, check=False)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
         for label in model.predict(fitted, args.csv or args.out_dir / model.TEST_SET):
             print(label)
+        sys.stdout.flush()
     except model.ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `predict ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

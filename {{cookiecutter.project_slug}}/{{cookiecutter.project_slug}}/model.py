@@ -11,6 +11,7 @@ Replace the data and the pipeline with your own; keep the fingerprint around the
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import time
 from pathlib import Path
@@ -31,49 +32,72 @@ class ModelError(Exception):
     """A problem with a model folder or its input, said in one line."""
 
 
-def train(out_dir: Path, seed: int = 0, command: str | None = None) -> None:
-    """Trains the example model into `out_dir` (its files are replaced).
+def train(out_dir: str | Path, seed: int = 0, command: str | None = None) -> None:
+    """Trains the example model into `out_dir` (its files are replaced, all or none).
 
     Refuses a venv that differs from requirements.lock: the image, which installs that lock,
     could never load the model.
     """
+    out_dir = Path(out_dir)
     drift = reproducibility.lock_drift()
     if drift:
-        raise ModelError("this venv differs from requirements.lock (" + "; ".join(drift) + "):"
-                         " run `python3 scripts/env.py setup` first")
+        raise ModelError(
+            "this venv differs from requirements.lock (" + "; ".join(drift) + "):"
+            " run `python3 scripts/env.py setup` first"
+        )
     reproducibility.seed_everything(seed)
     data = load_wine(as_frame=True)
     x_train, x_test, y_train, _ = train_test_split(
-        data.data, data.target, test_size=0.25, random_state=seed, stratify=data.target)
+        data.data, data.target, test_size=0.25, random_state=seed, stratify=data.target
+    )
     model = make_pipeline(StandardScaler(), RandomForestClassifier(random_state=seed, n_jobs=1))
     model.fit(x_train, y_train)
-    record = {"fingerprint": reproducibility.fingerprint(), "seed": seed, "command": command,
-              "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # never compared
+    record = {
+        "fingerprint": reproducibility.fingerprint(),
+        "seed": seed,
+        "command": command,
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }  # never compared
+    files = {
+        MODEL: pickle.dumps(model, protocol=5),
+        TEST_SET: x_test.to_csv(index=False, lineterminator="\n").encode(),
+        ENVIRONMENT: (json.dumps(record, indent=2) + "\n").encode(),
+    }
+    # Each file is written in full beside the old one, then swapped in: a full disk or a
+    # crash leaves the previous model whole.
+    written = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / MODEL).write_bytes(pickle.dumps(model, protocol=5))
-        x_test.to_csv(out_dir / TEST_SET, index=False, lineterminator="\n")
-        (out_dir / ENVIRONMENT).write_text(json.dumps(record, indent=2) + "\n")
+        for name, data in files.items():
+            written.append(out_dir / f".{name}.new")
+            written[-1].write_bytes(data)
+        for name in files:
+            os.replace(out_dir / f".{name}.new", out_dir / name)
     except OSError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
         raise ModelError(f"cannot write {error.filename or out_dir} ({error.strerror})") from None
 
 
-def load(out_dir: Path, *, check: bool = True) -> tuple[object, list[str], dict]:
+def load(out_dir: str | Path, *, check: bool = True) -> tuple[object, list[str], dict]:
     """The model of `out_dir`, once its environment record agrees with this environment.
 
     Returns the model, the notes (differences that do not change results) and the record.
     Raises ModelError, or EnvironmentMismatch (not with `check=False`: then nothing is compared).
     """
+    out_dir = Path(out_dir)
     try:
         record = json.loads((out_dir / ENVIRONMENT).read_text())
         if not isinstance(record["fingerprint"].get("packages"), dict):
             raise TypeError
     except OSError as error:
-        raise ModelError(f"cannot read {out_dir / ENVIRONMENT} ({error.strerror}):"
-                         " train a model there first") from None
+        raise ModelError(
+            f"cannot read {out_dir / ENVIRONMENT} ({error.strerror}): train a model there first"
+        ) from None
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise ModelError(f"{out_dir / ENVIRONMENT} is not an environment record written by"
-                         " `train`") from None
+        raise ModelError(
+            f"{out_dir / ENVIRONMENT} is not an environment record written by `train`"
+        ) from None
     notes = reproducibility.verify(record["fingerprint"]) if check else []
     try:
         return pickle.loads((out_dir / MODEL).read_bytes()), notes, record
@@ -83,10 +107,11 @@ def load(out_dir: Path, *, check: bool = True) -> tuple[object, list[str], dict]
         raise ModelError(f"{out_dir / MODEL} is not a model written by `train`") from None
 
 
-def predict(model, csv: Path) -> list:
-    """The model's class for each row of `csv`, whose columns are matched by name."""
+def predict(model, csv: str | Path) -> list:
+    """The model's class for each row of `csv`, whose columns are matched by name. A row
+    with an empty or non-numeric value is refused, naming the column and the line."""
     try:
-        features = pd.read_csv(csv)
+        features = pd.read_csv(csv, dtype=str, keep_default_na=False)
     except OSError as error:
         raise ModelError(f"cannot read {csv} ({error.strerror})") from None
     except ValueError as error:  # pandas: empty or malformed
@@ -94,6 +119,17 @@ def predict(model, csv: Path) -> list:
     names = list(model.feature_names_in_)
     missing = [name for name in names if name not in features.columns]
     if missing or features.empty:
-        raise ModelError(f"{csv} has no rows" if not missing else
-                         f"{csv} lacks the column(s) {', '.join(missing)}")
-    return model.predict(features[names]).tolist()
+        raise ModelError(
+            f"{csv} has no rows"
+            if not missing
+            else f"{csv} lacks the column(s) {', '.join(missing)}"
+        )
+    numbers = features[names].apply(pd.to_numeric, errors="coerce")
+    for name in names:
+        bad = numbers[name].isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            value = features[name].iloc[row]
+            what = "an empty value" if not value.strip() else f"{value!r}, not a number,"
+            raise ModelError(f"{csv}: column {name!r} has {what} on line {row + 2}")
+    return model.predict(numbers).tolist()

@@ -56,10 +56,15 @@ def seed_everything(seed: int) -> np.random.Generator:
 def _git() -> dict | None:
     """The commit and whether tracked files changed since, or None outside a git work tree."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True)
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                cwd=ROOT, capture_output=True, text=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
     except OSError:  # no git
         return None
     if head.returncode != 0 or status.returncode != 0:
@@ -76,8 +81,11 @@ def _here() -> tuple[dict, dict, dict]:
 def lock_drift() -> list[str]:
     """How the installed runtime packages differ from requirements.lock (empty: they agree)."""
     _, installed, pins = _here()
-    return [f"{name}: requirements.lock says {pin}, here {installed.get(name, 'not installed')}"
-            for name, pin in sorted(pins.items()) if installed.get(name) != pin]
+    return [
+        f"{name}: requirements.lock says {pin}, here {installed.get(name, 'not installed')}"
+        for name, pin in sorted(pins.items())
+        if installed.get(name) != pin
+    ]
 
 
 def fingerprint() -> dict:
@@ -128,8 +136,11 @@ def verify(recorded: dict, *, strict: bool = True) -> list[str]:
     for name in sorted(before.keys() | now.keys()):
         if before.get(name, "absent") != now.get(name, "absent"):
             mismatches.append(f"{name}: recorded {_shown(before, name)}, here {_shown(now, name)}")
-    notes = [f"{key}: recorded {_note(recorded.get(key))}, here {_note(here.get(key))}"
-             for key in NOTES if recorded.get(key) != here.get(key)]
+    notes = [
+        f"{key}: recorded {_note(recorded.get(key))}, here {_note(here.get(key))}"
+        for key in NOTES
+        if recorded.get(key) != here.get(key)
+    ]
     if mismatches:
         message = "this environment differs from the recorded one:\n  " + "\n  ".join(mismatches)
         if strict:
