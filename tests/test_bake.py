@@ -9,9 +9,8 @@ import sys
 from collections import Counter
 
 import pytest
-from helpers import HOST_PYTHON, TEMPLATE, assert_run_steps_pass_shellcheck, bake, clean_env, tool
+from helpers import HOST_PYTHON, STARTERS, TEMPLATE, assert_run_steps_pass_shellcheck, bake, clean_env, tool
 
-STARTERS = ["none", "data-science", "machine-learning", "web-api"]
 # Every starter with and without Docker under the default CI; CI off, with and without Docker.
 COMBINATIONS = [
     pytest.param(starter, docker, ci, id=f"{starter}-{'docker' if docker else 'no-docker'}-{ci}")

@@ -81,6 +81,19 @@ def test_lock_repairs_a_damaged_lock(cookies, damage):
     assert project.locks() == good
 
 
+def test_a_version_that_does_not_exist_shows_uvs_own_message_and_names_it(cookies):
+    """networkx holds "network" and mysql-connector-python "connect": neither is taken for a
+    network failure, and uv's own explanation is shown."""
+    project = bake(cookies, create_venv=False, init_git=False)
+    project.add_requirement("networkx==0.0.0.1")
+    done = project.env_py("lock", check=False)
+    assert done.returncode == 1
+    assert "Because there is no version of networkx==0.0.0.1" in done.stderr  # uv's own words
+    assert ("env.py: lock stopped: writing requirements.lock failed (exit status 1): no version of"
+            " networkx==0.0.0.1 is on the package index (https://pypi.org/simple)") in done.stderr
+    assert "cannot be reached" not in done.stderr
+
+
 def test_a_tampered_hash_stops_setup_and_the_suggested_fix_works(cookies):
     project = bake(cookies, init_git=False)
     lock = project.path / "requirements-dev.lock"

@@ -66,6 +66,7 @@ class Interrupted(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs one command; returns the exit status (see the top of this file)."""
     parser = argparse.ArgumentParser(prog="env.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     setup_cmd = commands.add_parser("setup", help="make the venv whole and equal to the locks")
