@@ -25,7 +25,7 @@ SHIPPED = ".shipped-locks"
 def unused_paths(answers):
     paths = []
     if not answers["use_docker"]:
-        paths += ["Dockerfile", ".dockerignore"]
+        paths += ["Dockerfile", ".dockerignore", ".github/workflows/publish.yml"]
     starter, package = answers["starter_requirements"], answers["project_slug"]
     if starter != "web-api":
         paths.append(f"{package}/app.py")

@@ -1,19 +1,23 @@
 """Rewrites what the template ships resolved: locks for every starter set and Python version,
-and the import names each starter set installs.
+the import names each starter set installs, and the digest of each Python's base image.
 
-    .venv/bin/python maintenance/refresh_locks.py
+    .venv/bin/python maintenance/refresh_locks.py [--base-images-only]
 
 Each starter set is rendered (no venv, no git), then the generated project's own
 `scripts/env.py lock` resolves its requirements afresh for each Python version: the same
 code and header a project's `lock` uses, so a bake can use the result unchanged. The pairs
 land in `{{cookiecutter.project_slug}}/.shipped-locks/<python>/<starter>/`. Then a venv is
 made from each starter's dev lock, and the top-level names it can import are written to
-template_data/starter-imports.json (a project may not be named like one of them). Needs uv
-(from requirements-dev.txt) and the package index; a Python version need not be installed.
+template_data/starter-imports.json (a project may not be named like one of them). Last, the
+digest of each `python:X.Y-slim-<debian>` is asked of Docker Hub (or of ENV_PY_REGISTRY) by the
+generated project's own scripts/envlock.py, into template_data/base-images.json. Needs uv (from
+requirements-dev.txt), the package index and Docker Hub; a Python version need not be installed.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import json
 import os
 import re
@@ -72,7 +76,24 @@ def imports(project: Path) -> list[str]:
     return sorted(found | {re.sub(r"[-.]+", "_", pin).lower() for pin in pins})
 
 
+def refresh_base_images() -> None:
+    spec = importlib.util.spec_from_file_location("envlock", TEMPLATE / SHIPPED.parent / "scripts/envlock.py")
+    envlock = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(envlock)
+    path = DATA / "base-images.json"
+    data = json.loads(path.read_text())
+    registry = os.environ.get("ENV_PY_REGISTRY", "https://registry-1.docker.io")
+    data["digests"] = {python: envlock.image_digest(f"{python}-slim-{data['debian']}", registry) for python in PYTHONS}
+    data["source"] = f"the multi-platform index digest of python:X.Y-slim-{data['debian']}, asked of {registry}"
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"base images: {path.relative_to(TEMPLATE)}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-images-only", action="store_true", help="only the base images' digests")
+    if parser.parse_args().base_images_only:
+        return refresh_base_images()
     names = {}
     with tempfile.TemporaryDirectory(prefix="refresh-locks-") as tmp:
         for starter in STARTERS:
@@ -92,6 +113,7 @@ def main() -> None:
                     names[starter] = imports(project)
     (DATA / "starter-imports.json").write_text(json.dumps(names, indent=1) + "\n")
     print(f"import names of each starter set: {(DATA / 'starter-imports.json').relative_to(TEMPLATE)}")
+    refresh_base_images()
 
 
 if __name__ == "__main__":

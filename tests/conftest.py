@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import HOST_PYTHON, Baked, bake
+from helpers import HOST_PYTHON, Baked, StandInRegistry, bake
 
 
 @pytest.fixture
@@ -57,6 +57,17 @@ def pypi_alone():
         del os.environ["PIP_CONFIG_FILE"]
     else:
         os.environ["PIP_CONFIG_FILE"] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def registry():
+    """Base-image lookups go to a registry on loopback: Docker Hub cannot be reached here, and
+    a test must never move a project's base to a digest of the day."""
+    stand_in = StandInRegistry()
+    os.environ["ENV_PY_REGISTRY"] = stand_in.url
+    yield stand_in
+    del os.environ["ENV_PY_REGISTRY"]
+    stand_in.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -174,3 +174,57 @@ def assert_run_steps_pass_shellcheck(path: Path) -> None:
                 lint = subprocess.run([tool("shellcheck"), "--shell=bash", "--exclude=SC1091", "-"],
                                       input=script, capture_output=True, text=True)
                 assert lint.returncode == 0, f"{path.name}: {step.get('name', script)}\n{lint.stdout}"
+
+
+class StandInRegistry:
+    """An image registry on loopback, for `env.py`'s base-image lookups: it asks for a token
+    first, as Docker Hub does, then answers HEAD /v2/library/python/manifests/<tag> with a
+    digest made from the tag (never a real one). `asked` lists the tags it was asked for."""
+
+    def __init__(self):
+        import hashlib
+        import http.server
+        import threading
+
+        self.asked: list[str] = []
+        registry = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_HEAD(self):  # noqa: N802 (the name http.server calls)
+                tag = self.path.rsplit("/", 1)[-1]
+                if self.headers.get("Authorization") != "Bearer stand-in-token":
+                    self.send_response(401)
+                    realm = f"http://127.0.0.1:{registry.port}/token"
+                    self.send_header("WWW-Authenticate", f'Bearer realm="{realm}",service="stand-in",'
+                                                         'scope="repository:library/python:pull"')
+                elif "does-not-exist" in tag:
+                    self.send_response(404)
+                else:
+                    registry.asked.append(tag)
+                    self.send_response(200)
+                    self.send_header("Docker-Content-Digest", "sha256:" + hashlib.sha256(tag.encode()).hexdigest())
+                self.end_headers()
+
+            def do_GET(self):  # noqa: N802
+                body = b'{"token": "stand-in-token"}'
+                self.send_response(200 if self.path.startswith("/token?service=stand-in") else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def digest(tag: str) -> str:
+        import hashlib
+
+        return "sha256:" + hashlib.sha256(tag.encode()).hexdigest()
+
+    def close(self):
+        self.server.shutdown()

@@ -20,9 +20,12 @@ COMBINATIONS = [
 # Every bake gets its locks: the template ships them for each starter set and Python version.
 ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", "requirements.lock", "requirements-dev.lock",
           ".python-version", "pyproject.toml",
-          ".gitignore", "scripts/env.py", "scripts/envlock.py", "tests/test_smoke.py"}
+          ".gitignore", ".pre-commit-config.yaml", "scripts/__init__.py", "scripts/env.py", "scripts/envlock.py",
+          "tests/test_smoke.py"}
 DOCKER = {"Dockerfile", ".dockerignore"}
 GITHUB = {".github/workflows/ci.yml", ".github/workflows/refresh-locks.yml", ".github/dependabot.yml"}
+PUBLISH = {".github/workflows/publish.yml"}  # with Docker: the image of each v* tag
+BASE_IMAGES = json.loads((TEMPLATE / "template_data" / "base-images.json").read_text())
 # GitHub Actions expressions, which must come out of Jinja exactly as they went in.
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
@@ -32,7 +35,7 @@ def files(path):
 
 
 @pytest.mark.parametrize("starter, docker, ci", COMBINATIONS)
-def test_every_combination_renders_clean_files(cookies, starter, docker, ci):
+def test_every_combination_renders_clean_files(cookies, baked, starter, docker, ci):
     project = bake(cookies, starter_requirements=starter, use_docker=docker, ci=ci, create_venv=False,
                    init_git=False)
     slug = project.context["project_slug"]
@@ -43,7 +46,7 @@ def test_every_combination_renders_clean_files(cookies, starter, docker, ci):
         "machine-learning": data | {f"{slug}/model.py", "tests/test_model.py", "models/README.md"},
         "web-api": {f"{slug}/app.py"},
     }[starter]
-    github = GITHUB if ci == "github-actions" else set()
+    github = (GITHUB | (PUBLISH if docker else set())) if ci == "github-actions" else set()
     assert files(project.path) == ALWAYS | package | (DOCKER if docker else set()) | github
     for path in project.path.rglob("*"):
         if path.is_file():
@@ -62,19 +65,25 @@ def test_every_combination_renders_clean_files(cookies, starter, docker, ci):
         assert valid.returncode == 0, valid.stdout + valid.stderr
         if "workflows" in name:
             assert_run_steps_pass_shellcheck(project.path / name)
-    ruff = subprocess.run([tool("ruff"), "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP",
-                           "--target-version", "py310", "--line-length", "100", "."],
-                          cwd=project.path, capture_output=True, text=True)
-    assert ruff.returncode == 0, ruff.stdout
+    if github:  # no finding of zizmor's: actions pinned by commit, no kept credentials, no caches on tags
+        audit = subprocess.run([tool("zizmor"), "--offline", "--no-progress", project.path / ".github"],
+                               capture_output=True, text=True)
+        assert audit.returncode == 0 and "No findings" in audit.stdout, audit.stdout + audit.stderr
+    # The project's own code checks, with its settings, by the tools its dev lock pins (from a
+    # venv of the same starter set: mypy needs the packages the code imports).
+    tools = baked(starter_requirements=starter).venv / "bin"
+    for check in (["ruff", "check", "--no-cache"], ["ruff", "format", "--check", "--no-cache"], ["mypy"]):
+        done = subprocess.run([tools / check[0], *check[1:]], cwd=project.path, capture_output=True, text=True)
+        assert done.returncode == 0, f"{' '.join(check)}\n{done.stdout}{done.stderr}"
     if docker:
         dockerfile = project.path / "Dockerfile"
         assert dockerfile.read_text().startswith("# syntax=docker/dockerfile:1\n")  # BuildKit, for the cache mount
         lint = subprocess.run([tool("hadolint"), "--failure-threshold", "style", "--format", "json", str(dockerfile)],
                               capture_output=True, text=True)
         assert lint.returncode == 0 and json.loads(lint.stdout) == [], lint.stdout
-        # The base image's Python is .python-version's, through the build argument's default.
-        arg = re.search(r"^ARG PYTHON_VERSION=(\S+)$", dockerfile.read_text(), re.M).group(1)
-        assert arg == (project.path / ".python-version").read_text().strip() == HOST_PYTHON
+        # The base is .python-version's Python, pinned by the digest the template ships.
+        base = f"python:{HOST_PYTHON}-slim-trixie@{BASE_IMAGES['digests'][HOST_PYTHON]}"
+        assert re.findall(r"(?m)^FROM (\S+)", dockerfile.read_text()) == [base, base]
 
 
 def test_new_user_bake_ends_with_a_working_venv_and_next_steps(tmp_path):
@@ -181,3 +190,13 @@ def test_another_python_version_builds_its_venv_with_that_version(cookies, other
     assert f"# Python {version}, for Linux x86_64, macOS arm64, Windows x86_64;" in project.read("requirements.lock")
     check = project.run(sys.executable, "scripts/env.py", "check")
     assert check.returncode == 0
+
+
+@pytest.mark.parametrize("python", list(BASE_IMAGES["digests"]))
+def test_each_supported_python_gets_its_base_pinned_by_digest_in_lines_dependabot_reads(cookies, python):
+    project = bake(cookies, python_version=python, create_venv=False, init_git=False)
+    lines = re.findall(r"(?m)^FROM (.*)$", project.read("Dockerfile"))
+    base = f"python:{python}-slim-trixie@{BASE_IMAGES['digests'][python]}"
+    assert lines == [f"{base} AS build", base]
+    for line in lines:  # Dependabot skips a FROM whose image holds `${`
+        assert "${" not in line and re.fullmatch(r"python:3\.\d+-slim-trixie@sha256:[0-9a-f]{64}( AS build)?", line)

@@ -4,11 +4,13 @@ What is real: the baked Dockerfile, unchanged, built by buildah (daemonless, chr
 vfs storage), both stages, the hash-checked pip install from the index, and every check below,
 run inside the built image.
 
-What is stood in: `python:X.Y-slim-bookworm` cannot be pulled here, so a minimal Debian 12 root
-file system (debootstrap: python3, python3-venv, python-is-python3, ca-certificates) is tagged
-under that name in a buildah storage of the tests' own (never the machine's). Its Python is
-Debian's 3.11.2, so it stands in for `python:3.11-slim-bookworm` only. The host's CA bundle is
-mounted into build steps, for networks that reach the index through an inspecting proxy.
+What is stood in: `python:X.Y-slim-trixie@sha256:...` cannot be pulled here, so a minimal
+Debian root file system (debootstrap: python3, python3-venv, python-is-python3,
+ca-certificates) is tagged under that name in a buildah storage of the tests' own (never the
+machine's), and the baked Dockerfile's digest is replaced by the stand-in's own. It is Debian
+12, whose Python is 3.11.2 like this test run's (Debian 13's is 3.13), so it stands in for
+`python:3.11-slim-trixie` only. The host's CA bundle is mounted into build steps, for networks
+that reach the index through an inspecting proxy.
 
 Run alone with `pytest -m image`. Costs (base, each build) are printed at the end of the run.
 """
@@ -36,7 +38,7 @@ if MISSING and os.environ.get("CI"):
 pytestmark = [pytest.mark.image, pytest.mark.skipif(bool(MISSING), reason=MISSING or "")]
 
 STAND_IN_PYTHON = "3.11"
-BASE = f"docker.io/library/python:{STAND_IN_PYTHON}-slim-bookworm"
+BASE = f"docker.io/library/python:{STAND_IN_PYTHON}-slim-trixie"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reproducible-python-template"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
@@ -100,13 +102,12 @@ class Image:
     def __init__(self, project, tag):
         self.project, self.tag = project, tag
 
-    def build(self, *options) -> tuple[float, str]:
-        """`docker build --build-arg PYTHON_VERSION=$(cat .python-version)`, as the README says."""
-        version = (self.project.path / ".python-version").read_text().strip()
+    def build(self, *options, tag: str = "") -> tuple[float, str]:
+        """`docker build -t TAG .`, as the README says (`options` replace the default ones)."""
         volume = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.exists() else []
         started = time.perf_counter()
-        done = buildah("bud", "--format", "docker", "--layers", *options, *volume,
-                       "--build-arg", f"PYTHON_VERSION={version}", "-t", self.tag, str(self.project.path))
+        done = buildah("bud", "--pull-never", *(options or ["--format", "docker", "--layers"]), *volume,
+                       "-t", tag or self.tag, str(self.project.path))
         return time.perf_counter() - started, done.stdout
 
     def run(self, *cmd, user=None, volume=None) -> subprocess.CompletedProcess:
@@ -167,6 +168,7 @@ def images(baked, stand_in_base):
             project = baked(starter_requirements=starter)
             if (project.path / ".python-version").read_text().strip() != STAND_IN_PYTHON:
                 pytest.skip(f"the stand-in base has Python {STAND_IN_PYTHON} only")
+            stand_in(project.path / "Dockerfile")
             # Things that must never reach the image: the build context holds all three.
             (project.path / ".env").write_text("SECRET=do-not-ship\n")
             project.run("git", "init", "-q")
@@ -179,6 +181,14 @@ def images(baked, stand_in_base):
 
     yield get
     forget_builds()
+
+
+def stand_in(dockerfile: Path) -> None:
+    """The baked base, pinned by its real digest, is replaced by the stand-in's own digest."""
+    text = dockerfile.read_text()
+    assert len(re.findall(rf"(?m)^FROM python:{STAND_IN_PYTHON}-slim-trixie@sha256:[0-9a-f]{{64}}", text)) == 2
+    digest = buildah("images", "--digests", "--format", "{{.Digest}}", BASE).stdout.split()[0]
+    dockerfile.write_text(re.sub(r"@sha256:[0-9a-f]{64}", f"@{digest}", text))
 
 
 def forget_builds():
@@ -275,3 +285,31 @@ def test_a_model_trained_in_the_venv_predicts_the_same_in_the_image(images, tmp_
     # The image's Debian Python is another patch level: a note, never a refusal.
     assert "note: python_full: recorded" in in_image.stderr and "error" not in in_image.stderr
     assert "PYTHONHASHSEED=0" in image.config()["Env"]
+
+
+def image_id(tag: str) -> str:
+    return buildah("inspect", "--type", "image", "--format", "{{.FromImageID}}", tag).stdout.strip()
+
+
+def test_two_builds_of_one_commit_give_one_image_and_a_source_edit_another(images):
+    """SOURCE_DATE_EPOCH from the last commit, as README.md and the generated CI build it."""
+    image = images("data-science")  # OCI format drops HEALTHCHECK: a starter without one
+    project = image.project
+    project.run("git", "add", "--all")
+    project.run("git", "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", "x")
+    epoch = project.run("git", "log", "-1", "--format=%ct").stdout.strip()
+    options = ["--format", "oci", "--layers=false", "--timestamp", epoch, "--build-arg", f"SOURCE_DATE_EPOCH={epoch}"]
+    seconds = [image.build(*options, tag=f"localhost/repro-{n}:latest")[0] for n in (1, 2)]
+    COSTS.append(f"image data-science: reproducible builds {seconds[0]:.0f} s, {seconds[1]:.0f} s")
+    assert image_id("localhost/repro-1:latest") == image_id("localhost/repro-2:latest")
+    package = project.path / "my_project" / "__init__.py"
+    package.write_text(package.read_text() + "# an edit\n")
+    image.build(*options, tag="localhost/repro-3:latest")
+    assert image_id("localhost/repro-3:latest") != image_id("localhost/repro-1:latest")
+
+
+def test_importing_the_data_starters_packages_in_the_image_prints_nothing(images):
+    """The non-root user has no home: matplotlib gets MPLCONFIGDIR, or it warns at import."""
+    image = images("data-science")
+    done = image.run("python", "-c", "import numpy, pandas, matplotlib.pyplot")
+    assert done.returncode == 0 and done.stderr == "", done.stderr

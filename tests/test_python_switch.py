@@ -18,7 +18,7 @@ def snapshot(project) -> dict[str, bytes]:
     return {name: (project.path / name).read_bytes() for name in FILES}
 
 
-def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, other_python):
+def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, other_python, registry):
     version = other_python
     project = bake(cookies, init_git=False)
     done = project.env_py("setup", "--python", version)
@@ -26,7 +26,8 @@ def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, other_
         done.stdout)
     assert f"venv/ is built anew beside the old one, because: python: the venv has {HOST_PYTHON}." in done.stdout
     assert project.read(".python-version") == f"{version}\n"
-    assert f"\nARG PYTHON_VERSION={version}\n" in project.read("Dockerfile")
+    base = f"python:{version}-slim-trixie@{registry.digest(f'{version}-slim-trixie')}"
+    assert re.findall(r"(?m)^FROM (\S+)", project.read("Dockerfile")) == [base, base]
     assert f"# Python {version}, for Linux x86_64, macOS arm64, Windows x86_64;" in project.read("requirements.lock")
     assert project.python_version() == version
     assert project.env_py("check").returncode == 0
@@ -103,14 +104,40 @@ def test_a_python_past_its_end_of_life_is_refused_alike_by_check_setup_and_switc
     assert project.env_py("check").returncode == 0
 
 
-def test_a_dockerfile_whose_python_disagrees_is_named_and_repaired_by_setup(cookies):
+def test_a_dockerfile_whose_python_disagrees_is_named_and_repaired_by_setup(cookies, registry):
     project = bake(cookies, init_git=False)
     dockerfile = project.path / "Dockerfile"
-    dockerfile.write_text(re.sub(r"(?m)^ARG PYTHON_VERSION=.*$", "ARG PYTHON_VERSION=3.10", dockerfile.read_text()))
+    dockerfile.write_text(re.sub(r"(?m)^FROM python:\S+", "FROM python:3.10-slim-trixie", dockerfile.read_text()))
     done = project.env_py("check", check=False)
     assert done.returncode == 1
-    assert f"Dockerfile: its ARG PYTHON_VERSION is 3.10, .python-version says {HOST_PYTHON}" in done.stdout
+    assert f"Dockerfile: FROM python:3.10-slim-trixie, .python-version says {HOST_PYTHON}" in done.stdout
     assert "run `python3 scripts/env.py setup` to repair them all" in done.stdout
     repaired = project.env_py("setup")
-    assert f"the Dockerfile now builds on Python {HOST_PYTHON}" in repaired.stdout
+    tag = f"{HOST_PYTHON}-slim-trixie"
+    assert f"the Dockerfile builds on python:{tag}, pinned by digest" in repaired.stdout
+    assert f"FROM python:{tag}@{registry.digest(tag)} AS build" in dockerfile.read_text()
     assert project.env_py("check").returncode == 0
+
+
+def test_a_base_without_digest_says_so_and_lock_pins_it_once_the_registry_answers(cookies, registry):
+    project = bake(cookies, init_git=False)
+    dockerfile = project.path / "Dockerfile"
+    dockerfile.write_text(re.sub(r"@sha256:[0-9a-f]{64}", "", dockerfile.read_text()))
+    tag = f"{HOST_PYTHON}-slim-trixie"
+    offline = project.env_py("setup", env={"ENV_PY_REGISTRY": "http://127.0.0.1:9"})
+    assert f"the Dockerfile's base python:{tag} has no digest yet (cannot ask http://127.0.0.1:9" in offline.stdout
+    done = project.env_py("check", check=False)
+    assert f"Dockerfile: python:{tag} has no digest: `lock` pins it" in done.stdout
+    project.env_py("lock")  # what it says, the registry answering now
+    assert f"FROM python:{tag}@{registry.digest(tag)}\n" in dockerfile.read_text()
+    assert project.env_py("check").returncode == 0
+
+
+def test_lock_upgrade_moves_the_base_to_the_newest_digest_of_its_tag(cookies, registry):
+    project = bake(cookies, init_git=False)
+    shipped = re.search(r"@(sha256:[0-9a-f]{64})", project.read("Dockerfile")).group(1)
+    project.env_py("lock")
+    assert shipped in project.read("Dockerfile")  # a plain lock keeps it
+    project.env_py("lock", "--upgrade")
+    tag = f"{HOST_PYTHON}-slim-trixie"
+    assert project.read("Dockerfile").count(f"python:{tag}@{registry.digest(tag)}") == 2

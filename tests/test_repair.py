@@ -256,7 +256,9 @@ def test_a_full_disk_during_a_rebuild_keeps_the_old_venv_and_says_so(cookies, tm
     project = bake(cookies, init_git=False)
     disk = tmp_path / "small-disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(disk)]).returncode != 0:
+    used = sum(path.lstat().st_size for path in project.path.rglob("*"))
+    size = f"size={2 * used // 2**20 + 40}m"  # room for the project, not for a second venv beside it
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(disk)]).returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
         copy = disk / "my_project"

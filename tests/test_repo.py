@@ -50,6 +50,12 @@ def test_the_templates_own_workflows_are_valid_and_their_steps_are_shellcheck_cl
     assert valid.returncode == 0, valid.stdout + valid.stderr
     for workflow in workflows:
         assert_run_steps_pass_shellcheck(workflow)
+    dependabot = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot",
+                                 TEMPLATE / ".github/dependabot.yml"], capture_output=True, text=True)
+    assert dependabot.returncode == 0, dependabot.stdout
+    audit = subprocess.run([tool("zizmor"), "--offline", "--no-progress", TEMPLATE / ".github"], capture_output=True,
+                           text=True)
+    assert audit.returncode == 0 and "No findings" in audit.stdout, audit.stdout + audit.stderr
     assert "bash .ci/run" in (TEMPLATE / ".github/workflows/tests.yml").read_text()
     refresh = (TEMPLATE / ".github/workflows/refresh-shipped-locks.yml").read_text()
     assert "python maintenance/refresh_locks.py" in refresh

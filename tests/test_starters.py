@@ -133,7 +133,7 @@ def test_the_data_starters_venv_is_a_notebook_kernel(baked, starter):
 def test_check_runtime_in_the_dev_venv_explains_what_it_is_for(baked, tmp_path):
     project = baked()
     done = project.run(project.python, "scripts/env.py", "check", "--runtime", check=False)
-    assert done.returncode == 2 and "it is for the image" in done.stderr and "setup" not in done.stderr
+    assert done.returncode == 2 and "is for the image" in done.stderr and "setup" not in done.stderr
     # In a venv built from requirements.lock alone, as in the image or CI, it compares.
     runtime = tmp_path / "runtime"
     project.run(sys.executable, "-m", "venv", runtime)

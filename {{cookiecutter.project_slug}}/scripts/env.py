@@ -36,8 +36,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # under PYTHONSAFEPATH=1 too
-import envlock
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent)
+)  # the project, also under PYTHONSAFEPATH=1
+from scripts import envlock
 
 VENV_DIR = {{ cookiecutter.venv_dir | tojson }}
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,9 +131,9 @@ def setup(backend: str, python: str | None = None) -> None:
             uv = bootstrap_uv(Path(scratch))
         stale = stale_locks(version)
         if stale:
-            say(f"{stale_reason(stale, version)}: locking first")
+            say(f"{envlock.stale_reason([ROOT / name for name in stale], version)}: locking first")
             lock(version, uv=uv)
-        align_dockerfile(version)
+        pin_base(version)
         state = inspect()
         rebuild = [line for line, whole in venv_problems(state, version) if whole]
         if state is None or rebuild:
@@ -155,13 +157,15 @@ def setup(backend: str, python: str | None = None) -> None:
 def lock(version: str, upgrade: bool = False, uv: list[str] | None = None) -> None:
     """`lock`: both locks written anew from requirements*.txt for `version`, every hash
     taken from the index (the pins are kept unless `upgrade`), then every pin confirmed to
-    have a file for each of PLATFORMS. Both locks change, or neither does."""
+    have a file for each of PLATFORMS; the Dockerfile's base follows (see pin_base). The
+    locks and the Dockerfile change together, or not at all."""
     for lock_name in LOCKS:
         for path, number, line in envlock.requirement_lines(ROOT / LOCKS[lock_name]):
             why = envlock.direct_reference(line)
             if why:
                 raise EnvError(f"{path.name}, line {number}: `{line}` {why}")
-    with tempfile.TemporaryDirectory(prefix="env-py-") as scratch, restored_on_failure(LOCKS):
+    changed = [*LOCKS, "Dockerfile"]
+    with tempfile.TemporaryDirectory(prefix="env-py-") as scratch, restored_on_failure(changed):
         uv = uv or find_uv() or bootstrap_uv(Path(scratch))
         if not uv:
             raise EnvError("uv, which writes the locks, is not installed and could not be")
@@ -187,6 +191,7 @@ def lock(version: str, upgrade: bool = False, uv: list[str] | None = None) -> No
                 " index lacks those files: ask for them there, or limit the requirement to"
                 " where it installs (`name ; sys_platform == 'linux'`)"
             )
+        pin_base(version, upgrade)
 
 
 def check() -> int:
@@ -228,13 +233,11 @@ def check_locks(version: str) -> int:
 
 def check_runtime() -> int:
     """`check --runtime`: the Python running this script against requirements.lock alone."""
-    here = Path(sys.prefix).resolve()
-    if here in (Path(sys.base_prefix).resolve(), VENV.resolve()):
+    if Path(sys.prefix).resolve() in (Path(sys.base_prefix).resolve(), VENV.resolve()):
+        image = "`docker run --rm IMAGE python scripts/env.py check --runtime`"
         say(
-            f"check --runtime compares the venv running it with {RUNTIME_LOCK} alone: it is for"
-            " the image (`docker run --rm IMAGE python scripts/env.py check --runtime`) or a CI"
-            f" venv built from {RUNTIME_LOCK}. For {VENV_DIR}/, which also holds the dev tools,"
-            " run `python3 scripts/env.py check`.",
+            f"check --runtime is for the image ({image}) or a venv of {RUNTIME_LOCK} alone;"
+            f" for {VENV_DIR}/, which holds the dev tools too, run `python3 scripts/env.py check`",
             error=True,
         )
         return 2
@@ -437,24 +440,11 @@ def inputs_digest(lock_name: str, version: str) -> str:
 
 def stale_locks(version: str) -> list[str]:
     """Locks that are missing or were written from other inputs than today's."""
-    stale = []
-    for name in LOCKS:
-        header = envlock.read_text(ROOT / name)[:400] if (ROOT / name).exists() else ""
-        if f"inputs {inputs_digest(name, version)}\n" not in header:
-            stale.append(name)
-    return stale
-
-
-def stale_reason(stale: list[str], version: str) -> str:
-    """Why the locks must be written: none yet, another Python, or edited requirements."""
-    if not any((ROOT / name).exists() for name in stale):
-        return "no locks yet"
-    written = re.search(r"(?m)^# Python (\S+?)[,;]", envlock.read_text(ROOT / stale[0]))
-    if written and written.group(1) != version:
-        return (
-            f"the locks were written for Python {written.group(1)}, the project now uses {version}"
-        )
-    return f"{' and '.join(stale)} missing or older than requirements*.txt"
+    return [
+        name
+        for name in LOCKS
+        if not envlock.written_from(ROOT / name, inputs_digest(name, version))
+    ]
 
 
 def stale_lines(version: str) -> list[str]:
@@ -470,8 +460,7 @@ def stale_lines(version: str) -> list[str]:
 def uncovered(uv: list[str], version: str, scratch: Path) -> list[str]:
     """Pins of the dev lock without a hashed file for one of PLATFORMS. uv lists the files a
     platform can use (pylock.toml): some must have a hash that the lock holds."""
-    hashes = {(name, pin): known for name, pin, _, known in envlock.read_lock(ROOT / DEV_LOCK)}
-    missing = []
+    lock, missing = envlock.read_lock(ROOT / DEV_LOCK), []
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
         options: list[str | Path] = ["--no-deps", "--python-platform", platform, "--format"]
@@ -481,15 +470,14 @@ def uncovered(uv: list[str], version: str, scratch: Path) -> list[str]:
         )
         if done.returncode != 0:  # uv names the first pin without a file for the platform
             named = re.findall(
-                r"(?i)because (\S+) has no (?:wheels with a matching|usable)", done.stdout
+                r"(?i)because (\S+) has no (?:wheels with a match|usable)", done.stdout
             )
             if not named:
                 failed(done, what)
             missing += [f"{pin} has no file for {label}" for pin in named]
-            continue
-        for (name, pin), files in envlock.pylock_hashes(envlock.read_text(out)).items():
-            if not files & hashes.get((name, pin), set()):
-                missing.append(f"{name}=={pin} has no file for {label}")
+        else:
+            no_file = envlock.without_files(lock, envlock.read_text(out))
+            missing += [f"{pin} has no file for {label}" for pin in no_file]
     return missing
 
 
@@ -520,32 +508,11 @@ def wanted_python() -> str:
     return valid_version(version, ".python-version")
 
 
-def probe(python: str) -> str | None:
-    """Full version of an interpreter, or None if it does not run (pyenv shims may not)."""
-    command = [python, "-I", "-c", "import platform; print(platform.python_version())"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def find_python(version: str) -> tuple[str, str]:
-    """An interpreter for `version`: this one, the Windows `py` launcher, or pythonX.Y on PATH."""
-    if "{}.{}".format(*sys.version_info) == version:
-        return sys.executable, "{}.{}.{}".format(*sys.version_info)
-    found = []
-    if WINDOWS and shutil.which("py"):
-        where = "import sys; print(sys.executable)"
-        launcher = subprocess.run(
-            ["py", f"-{version}", "-c", where], capture_output=True, text=True
-        )
-        found.append(launcher.stdout.strip() if launcher.returncode == 0 else None)
-    found += [shutil.which(name) for name in (f"python{version}", "python3", "python")]
-    for path in filter(None, found):
-        full = probe(path)
-        if full and full.startswith(f"{version}."):
-            return path, full
+    """An interpreter for `version` (see envlock.find_python), or one line saying what to do."""
+    found = envlock.find_python(version)
+    if found:
+        return found
     here = "{}.{}".format(*sys.version_info)
     switch = f", or switch the project to this Python with `{SETUP} --python {here}`"
     looked = f"python{version} on PATH" + (f" and `py -{version}`" if WINDOWS else "")
@@ -557,8 +524,8 @@ def find_python(version: str) -> tuple[str, str]:
 
 
 def switch_python(version: str) -> str:
-    """`setup --python X.Y`: writes .python-version (setup then aligns the Dockerfile,
-    re-locks and builds the venv; restored_on_failure undoes all of it on failure)."""
+    """`setup --python X.Y`: writes .python-version (setup then re-locks, moves the Dockerfile's
+    base and builds the venv; restored_on_failure undoes all of it on failure)."""
     valid_version(version, "--python")
     find_python(version)  # before anything changes: is that Python here?
     write_text(ROOT / ".python-version", f"{version}\n")
@@ -566,28 +533,46 @@ def switch_python(version: str) -> str:
     return version
 
 
-DOCKERFILE_ARG = re.compile(r"(?m)^ARG PYTHON_VERSION=(\S*)$")  # the image's default Python
+# The image's base, in both FROM lines: python:X.Y-slim-<debian>, pinned by digest.
+BASE = re.compile(r"(?m)^(FROM python:)(3\.\d+)(-slim-[a-z]+)(@sha256:[0-9a-f]{64})?")
+REGISTRY = os.environ.get("ENV_PY_REGISTRY", "https://registry-1.docker.io")  # or a mirror
 
 
 def dockerfile_lines(version: str) -> list[str]:
-    """How the Dockerfile's Python disagrees with .python-version, if it does."""
-    path = ROOT / "Dockerfile"
-    default = DOCKERFILE_ARG.search(envlock.read_text(path)) if path.exists() else None
-    if not default or default.group(1) == version:
-        return []
-    return [
-        f"Dockerfile: its ARG PYTHON_VERSION is {default.group(1)}, .python-version says {version}"
-    ]
+    """How the Dockerfile's base disagrees with .python-version, or floats without a digest."""
+    lines = set()
+    for _, tag_version, debian, digest in BASE.findall(dockerfile()):
+        if tag_version != version:
+            lines.add(
+                f"Dockerfile: FROM python:{tag_version}{debian}, .python-version says {version}"
+            )
+        elif not digest:
+            lines.add(f"Dockerfile: python:{version}{debian} has no digest: `lock` pins it")
+    return sorted(lines)
 
 
-def align_dockerfile(version: str) -> None:
-    """Makes the Dockerfile's Python that of .python-version."""
-    if dockerfile_lines(version):
-        path = ROOT / "Dockerfile"
-        write_text(
-            path, DOCKERFILE_ARG.sub(f"ARG PYTHON_VERSION={version}", envlock.read_text(path))
-        )
-        say(f"the Dockerfile now builds on Python {version}, as .python-version says")
+def dockerfile() -> str:
+    return envlock.read_text(ROOT / "Dockerfile") if (ROOT / "Dockerfile").exists() else ""
+
+
+def pin_base(version: str, upgrade: bool = False) -> None:
+    """Makes the Dockerfile's FROM lines name the base of .python-version, pinned by digest:
+    the one there, or (for another tag, none, or `upgrade`) the newest, asked of Docker Hub."""
+    found = BASE.search(dockerfile())
+    if not found:
+        return
+    tag = f"{version}{found.group(3)}"
+    digest = found.group(4) if found.group(2) == version else None
+    if not digest or upgrade:
+        try:
+            digest = "@" + envlock.image_digest(tag, REGISTRY)
+        except envlock.LockError as error:
+            kept = "kept its digest" if digest else "has no digest yet"
+            say(f"the Dockerfile's base python:{tag} {kept} ({error}): run `lock` again later")
+    pinned = BASE.sub(lambda match: f"{match.group(1)}{tag}{digest or ''}", dockerfile())
+    if pinned != dockerfile():
+        write_text(ROOT / "Dockerfile", pinned)
+        say(f"the Dockerfile builds on python:{tag}" + (", pinned by digest" if digest else ""))
 
 
 # ---- uv ---------------------------------------------------------------------------------------

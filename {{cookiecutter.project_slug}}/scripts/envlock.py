@@ -1,5 +1,6 @@
-"""The pure half of scripts/env.py: what the locks pin, what a venv holds, what the package
-index settings are, and what the installers' messages mean.
+"""The half of scripts/env.py that only reads: what the locks pin, what a venv holds, which
+Pythons are here, the package index settings, the base image's digest, and what the
+installers' messages mean.
 
 Standard library only, no project settings, nothing written: `scripts/env.py` imports it,
 and so does the package's `reproducibility.py`, so that `env.py check` and a model's
@@ -19,8 +20,13 @@ import operator
 import os
 import platform
 import re
+import shutil
+import subprocess
 import sys
 import sysconfig
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from importlib.metadata import PathDistribution
 from pathlib import Path
@@ -150,6 +156,34 @@ def pylock_hashes(text: str) -> dict[tuple[str, str], set[str]]:
         name, version = re.findall(r'(?m)^(?:name|version) = "(.+)"', block)[:2]
         found[normalize(name), version] = set(re.findall(r'sha256 = "([0-9a-f]{64})"', block))
     return found
+
+
+def without_files(lock: list[tuple[str, str, str, set[str]]], pylock_text: str) -> list[str]:
+    """The `name==version` pins of a lock (read_lock) none of whose hashed files is among those
+    a pylock.toml lists (uv writes one per platform: the files that platform can use)."""
+    hashes = {(name, version): known for name, version, _, known in lock}
+    return [
+        f"{name}=={version}"
+        for (name, version), files in pylock_hashes(pylock_text).items()
+        if not files & hashes.get((name, version), set())
+    ]
+
+
+def written_from(lock: Path, digest: str) -> bool:
+    """Whether a lock's header names `digest` (inputs_digest) as what it was written from."""
+    return lock.exists() and f"inputs {digest}\n" in read_text(lock)[:400]
+
+
+def stale_reason(stale: list[Path], version: str) -> str:
+    """Why stale locks must be written: none yet, another Python, or edited requirements."""
+    if not any(lock.exists() for lock in stale):
+        return "no locks yet"
+    written = re.search(r"(?m)^# Python (\S+?)[,;]", read_text(stale[0]))
+    if written and written.group(1) != version:
+        return (
+            f"the locks were written for Python {written.group(1)}, the project now uses {version}"
+        )
+    return f"{' and '.join(lock.name for lock in stale)} missing or older than requirements*.txt"
 
 
 # ---- environment markers (PEP 508), with PEP 440 versions --------------------------------
@@ -460,6 +494,80 @@ def index_url(venv: Path) -> str:
 def hide_secrets(text: str) -> str:
     """Credentials in URLs (https://user:token@host) become https://user:****@host."""
     return re.sub(r"(//[^/:@\s]+):[^/@\s]+@", r"\1:****@", text)
+
+
+# ---- Pythons ---------------------------------------------------------------------------------
+
+
+def probe(python: str) -> str | None:
+    """Full version of an interpreter, or None if it does not run (pyenv shims may not)."""
+    command = [python, "-I", "-c", "import platform; print(platform.python_version())"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def find_python(version: str) -> tuple[str, str] | None:
+    """An interpreter for MAJOR.MINOR `version`, and its full version: this one, the Windows
+    `py` launcher's, or pythonX.Y, python3 or python on PATH."""
+    if "{}.{}".format(*sys.version_info) == version:
+        return sys.executable, platform.python_version()
+    found = []
+    if sys.platform == "win32" and shutil.which("py"):
+        where = "import sys; print(sys.executable)"
+        launcher = subprocess.run(
+            ["py", f"-{version}", "-c", where], capture_output=True, text=True
+        )
+        found.append(launcher.stdout.strip() if launcher.returncode == 0 else None)
+    found += [shutil.which(name) for name in (f"python{version}", "python3", "python")]
+    for path in filter(None, found):
+        full = probe(path)
+        if full and full.startswith(f"{version}."):
+            return path, full
+    return None
+
+
+# ---- the image's base ----------------------------------------------------------------------
+
+# The media types of a multi-platform image: its digest names the same files on every system.
+INDEX_TYPES = ", ".join(
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
+
+
+def image_digest(tag: str, registry: str = "https://registry-1.docker.io") -> str:
+    """The digest of the official image `python:<tag>` (its multi-platform index), asked of the
+    registry with HEAD, which Docker Hub does not count as a pull; a token is fetched when the
+    registry asks for one (Docker Hub gives anonymous ones)."""
+    url, headers = f"{registry}/v2/library/python/manifests/{tag}", {"Accept": INDEX_TYPES}
+    try:
+        for attempt in range(2):
+            request = urllib.request.Request(url, headers=headers, method="HEAD")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    digest = str(response.headers.get("Docker-Content-Digest", ""))
+                if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+                    raise LockError(f"{registry} gave no digest for python:{tag}")
+                return digest
+            except urllib.error.HTTPError as error:
+                challenge = dict(
+                    re.findall(r'(\w+)="([^"]*)"', error.headers.get("WWW-Authenticate", ""))
+                )
+                if error.code != 401 or attempt or "realm" not in challenge:
+                    raise LockError(f"{registry} answered {error.code} for python:{tag}") from None
+                query = urllib.parse.urlencode(
+                    {k: challenge[k] for k in ("service", "scope") if k in challenge}
+                )
+                with urllib.request.urlopen(f"{challenge['realm']}?{query}", timeout=30) as answer:
+                    headers["Authorization"] = f"Bearer {json.load(answer)['token']}"
+    except (OSError, ValueError, KeyError) as error:
+        raise LockError(f"cannot ask {registry} for python:{tag} ({error})") from None
+    raise LockError(f"{registry} refused the token it gave for python:{tag}")
 
 
 # ---- what the installers' messages mean ---------------------------------------------------

@@ -1,10 +1,12 @@
 """Smoke tests: the package imports and its entry point runs."""
 
+import pytest
+
 from {{ cookiecutter.project_slug }} import greeting
 from {{ cookiecutter.project_slug }}.__main__ import main
 
 
-def test_main_prints_the_greeting(capsys):
+def test_main_prints_the_greeting(capsys: pytest.CaptureFixture[str]) -> None:
 {%- if cookiecutter.starter_requirements == "machine-learning" %}
     assert main([]) == 0
 {%- else %}
@@ -14,7 +16,7 @@ def test_main_prints_the_greeting(capsys):
 {%- if cookiecutter.starter_requirements == "web-api" %}
 
 
-def test_health_answers_ok():
+def test_health_answers_ok() -> None:
     from {{ cookiecutter.project_slug }}.app import health
 
     assert health() == {"status": "ok"}

@@ -15,6 +15,7 @@ import os
 import pickle
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.datasets import load_wine
@@ -79,7 +80,7 @@ def train(out_dir: str | Path, seed: int = 0, command: str | None = None) -> Non
         raise ModelError(f"cannot write {error.filename or out_dir} ({error.strerror})") from None
 
 
-def load(out_dir: str | Path, *, check: bool = True) -> tuple[object, list[str], dict]:
+def load(out_dir: str | Path, *, check: bool = True) -> tuple[Any, list[str], dict[str, Any]]:
     """The model of `out_dir`, once its environment record agrees with this environment.
 
     Returns the model, the notes (differences that do not change results) and the record.
@@ -107,7 +108,7 @@ def load(out_dir: str | Path, *, check: bool = True) -> tuple[object, list[str],
         raise ModelError(f"{out_dir / MODEL} is not a model written by `train`") from None
 
 
-def predict(model, csv: str | Path) -> list:
+def predict(model: Any, csv: str | Path) -> list[Any]:
     """The model's class for each row of `csv`, whose columns are matched by name. A row
     with an empty or non-numeric value is refused, naming the column and the line."""
     try:
@@ -132,4 +133,4 @@ def predict(model, csv: str | Path) -> list:
             value = features[name].iloc[row]
             what = "an empty value" if not value.strip() else f"{value!r}, not a number,"
             raise ModelError(f"{csv}: column {name!r} has {what} on line {row + 2}")
-    return model.predict(numbers).tolist()
+    return list(model.predict(numbers).tolist())

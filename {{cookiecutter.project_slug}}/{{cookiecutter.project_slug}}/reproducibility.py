@@ -11,12 +11,14 @@ fingerprint lists exactly the packages that `check` compares.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import os
 import random
 import subprocess
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,17 +45,13 @@ def seed_everything(seed: int) -> np.random.Generator:
     random.seed(seed)
     np.random.seed(seed)
     if importlib.util.find_spec("torch"):  # imported only when installed
-        import torch
-
-        torch.manual_seed(seed)
+        importlib.import_module("torch").manual_seed(seed)
     if importlib.util.find_spec("tensorflow"):
-        import tensorflow
-
-        tensorflow.random.set_seed(seed)
+        importlib.import_module("tensorflow").random.set_seed(seed)
     return np.random.default_rng(seed)
 
 
-def _git() -> dict | None:
+def _git() -> dict[str, Any] | None:
     """The commit and whether tracked files changed since, or None outside a git work tree."""
     try:
         head = subprocess.run(
@@ -72,10 +70,11 @@ def _git() -> dict | None:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-def _here() -> tuple[dict, dict, dict]:
+def _here() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """This interpreter's marker environment, its installed packages, and the lock's pins for it."""
     state = envlock.snapshot()
-    return state["env"], state["dists"], envlock.pins_for(LOCK, state["env"])
+    env: dict[str, str] = state["env"]
+    return env, state["dists"], envlock.pins_for(LOCK, env)
 
 
 def lock_drift() -> list[str]:
@@ -88,10 +87,10 @@ def lock_drift() -> list[str]:
     ]
 
 
-def fingerprint() -> dict:
+def fingerprint() -> dict[str, Any]:
     """This environment, as JSON-ready data: Python, system, the runtime lock and its packages."""
     marker_env, installed, pins = _here()
-    record = {
+    record: dict[str, Any] = {
         "python": marker_env["python_version"],
         "python_full": marker_env["python_full_version"],
         "implementation": marker_env["platform_python_implementation"],
@@ -109,20 +108,21 @@ def fingerprint() -> dict:
     return record
 
 
-def _note(value) -> str:
+def _note(value: object) -> str:
     if isinstance(value, dict) and "commit" in value:  # git
-        return value["commit"][:12] + (" with uncommitted changes" if value.get("dirty") else "")
+        dirty = " with uncommitted changes" if value.get("dirty") else ""
+        return f"{value['commit'][:12]}{dirty}"
     return "unset" if value is None else str(value)
 
 
-def _shown(packages: dict, name: str) -> str:
+def _shown(packages: dict[str, str | None], name: str) -> str:
     """A package's version, `not installed` (pinned but missing), or `absent` (not pinned)."""
     if name not in packages:
         return "absent"
-    return "not installed" if packages[name] is None else packages[name]
+    return packages[name] or "not installed"
 
 
-def verify(recorded: dict, *, strict: bool = True) -> list[str]:
+def verify(recorded: dict[str, Any], *, strict: bool = True) -> list[str]:
     """Compares a recorded fingerprint with this environment; returns the notes.
 
     A different Python MAJOR.MINOR or a differing, missing or extra runtime package is a
