@@ -112,6 +112,6 @@ def main(answers, imports):
 if __name__ == "__main__":
     try:
         main(json.loads(r"""{{ cookiecutter | tojson }}"""),
-             json.loads(r"""{{ template_data.get("starter_imports", {}) | tojson }}"""))
+             json.loads(r"""{{ template_data.starter_imports | tojson }}"""))
     finally:
         Path(__file__).unlink(missing_ok=True)  # this rendered copy holds the answers

@@ -1,14 +1,15 @@
 """Rewrites what the template ships resolved: locks for every starter set and Python version,
 the import names each starter set installs, and the digest of each Python's base image.
 
-    .venv/bin/python maintenance/refresh_locks.py [--base-images-only]
+    .venv/bin/python maintenance/refresh_locks.py [--base-images-only | --cruft-only]
 
 Each starter set is rendered (no venv, no git), then the generated project's own
 `scripts/env.py lock` resolves its requirements afresh for each Python version: the same
 code and header a project's `lock` uses, so a bake can use the result unchanged. The pairs
 land in `{{cookiecutter.project_slug}}/.shipped-locks/<python>/<starter>/`. Then a venv is
 made from each starter's dev lock, and the top-level names it can import are written to
-template_data/starter-imports.json (a project may not be named like one of them). Last, the
+template_data/starter-imports.json (a project may not be named like one of them), and cruft,
+which the update-template workflow installs, is locked into .github/cruft.lock. Last, the
 digest of each `python:X.Y-slim-<debian>` is asked of Docker Hub (or of ENV_PY_REGISTRY) by the
 generated project's own scripts/envlock.py, into template_data/base-images.json. Needs uv (from
 requirements-dev.txt), the package index and Docker Hub; a Python version need not be installed.
@@ -38,6 +39,10 @@ LOCKS = ["requirements.lock", "requirements-dev.lock"]
 # The locks come from PyPI alone, whatever this machine's pip is set to use.
 ENV = {**{k: v for k, v in os.environ.items() if not k.startswith(("PIP_INDEX", "PIP_EXTRA_INDEX", "UV_"))},
        "PIP_CONFIG_FILE": os.devnull}
+# The generated project's own reader of locks and registries (it has no Jinja).
+_SPEC = importlib.util.spec_from_file_location("envlock", SHIPPED.parent / "scripts" / "envlock.py")
+ENVLOCK = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(ENVLOCK)
 # Top-level names a venv can import, from each installed package's RECORD.
 IMPORTS = """
 import json, re, sys
@@ -76,10 +81,22 @@ def imports(project: Path) -> list[str]:
     return sorted(found | {re.sub(r"[-.]+", "_", pin).lower() for pin in pins})
 
 
+def refresh_cruft_lock() -> None:
+    """The lock of cruft that generated projects' update-template workflow installs."""
+    from uv import find_uv_bin
+
+    source, lock = DATA / "cruft-requirements.txt", SHIPPED.parent / ".github" / "cruft.lock"
+    oldest = PYTHONS[0]
+    subprocess.run([find_uv_bin(), "pip", "compile", "--quiet", "--universal", "--generate-hashes", "--no-header",
+                    "--python-version", oldest, "-o", lock, source], check=True, env=ENV)
+    digest = ENVLOCK.inputs_digest(source, oldest)
+    lock.write_text(f"# Written by maintenance/refresh_locks.py from template_data/{source.name}: do not edit.\n"
+                    f"# Python {oldest} and newer, every platform; inputs {digest}\n" + lock.read_text())
+    print(f"cruft: {lock.relative_to(TEMPLATE)}")
+
+
 def refresh_base_images() -> None:
-    spec = importlib.util.spec_from_file_location("envlock", TEMPLATE / SHIPPED.parent / "scripts/envlock.py")
-    envlock = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(envlock)
+    envlock = ENVLOCK
     path = DATA / "base-images.json"
     data = json.loads(path.read_text())
     registry = os.environ.get("ENV_PY_REGISTRY", "https://registry-1.docker.io")
@@ -92,8 +109,12 @@ def refresh_base_images() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-images-only", action="store_true", help="only the base images' digests")
-    if parser.parse_args().base_images_only:
+    parser.add_argument("--cruft-only", action="store_true", help="only the lock of cruft")
+    args = parser.parse_args()
+    if args.base_images_only:
         return refresh_base_images()
+    if args.cruft_only:
+        return refresh_cruft_lock()
     names = {}
     with tempfile.TemporaryDirectory(prefix="refresh-locks-") as tmp:
         for starter in STARTERS:
@@ -113,6 +134,7 @@ def main() -> None:
                     names[starter] = imports(project)
     (DATA / "starter-imports.json").write_text(json.dumps(names, indent=1) + "\n")
     print(f"import names of each starter set: {(DATA / 'starter-imports.json').relative_to(TEMPLATE)}")
+    refresh_cruft_lock()
     refresh_base_images()
 
 

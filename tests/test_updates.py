@@ -8,6 +8,8 @@ the user's answers.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +146,86 @@ def test_a_refused_bake_leaves_no_answers_in_the_temp_folder(workspace):
                   "project_slug=json", "create_venv=false", cwd=ws.root, check=False)
     assert done.returncode != 0 and "error: project_slug: 'json'" in done.stderr
     assert list(ws.tmp.iterdir()) == []
+
+
+# ---- the generated update-template workflow ----------------------------------------------------
+
+
+def run_update_steps(project: Path, tmp: Path) -> tuple[list[subprocess.CompletedProcess], dict[str, str]]:
+    """Runs the workflow's `run:` steps in order with bash, as GitHub would, with the plain
+    Python of .python-version as `python`; returns them and what they wrote to GITHUB_OUTPUT."""
+    from helpers import workflow_jobs
+
+    bin_dir, runner = tmp / "bin", tmp / "runner"
+    for folder in (bin_dir, runner, tmp / "tmp"):
+        folder.mkdir(exist_ok=True)
+    if not (bin_dir / "python").exists():
+        (bin_dir / "python").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    output = tmp / "github-output"
+    output.write_text("")
+    env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", RUNNER_TEMP=str(runner),
+                    GITHUB_OUTPUT=str(output), TMPDIR=str(tmp / "tmp"))
+    done = []
+    for step in workflow_jobs(project / ".github/workflows/update-template.yml")["update"]["steps"]:
+        if "run" in step:
+            ran = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=project,
+                                 env=env, capture_output=True, text=True)
+            assert ran.returncode == 0, f"{step['name']}\n{ran.stdout}\n{ran.stderr}"
+            done.append(ran)
+    return done, dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+
+
+def test_the_update_workflow_commits_the_template_change_and_names_the_conflicts(workspace):
+    ws = workspace
+    out = ws.root / "out"
+    out.mkdir()
+    ws.run(*cruft("create", "--no-input", ws.template, "--extra-context", '{"create_venv": false}'), cwd=out)
+    project = out / "my_project"
+    ws.git(project, "add", ".cruft.json")
+    ws.git(project, "commit", "--quiet", "-m", "Link to the template")
+    ws.edit(project / "README.md", "## Set up\n", "## Set up\n\nOur own first line.\n")  # meets the template's edit
+    ws.git(project, "commit", "--quiet", "--all", "-m", "Our edit")
+    (ws.root / "tmp" / "steps").mkdir()
+    steps, output = run_update_steps(project, ws.root / "tmp" / "steps")
+    assert output == {} and ws.git(project, "log", "-1", "--format=%s").strip() == "Our edit"  # up to date
+
+    generated = ws.template / "{{cookiecutter.project_slug}}"
+    ws.edit(generated / "README.md", "## Set up\n", "## Set up\n\nThe template's new first line.\n")
+    ws.edit(generated / ".gitignore", "settings\n.env\n", "settings\n.env\n.envrc\n")
+    ws.commit_template("A new template version")
+    ws.git(ws.template, "tag", "v9.9.9")  # the template's newest version
+    ws.edit(generated / "README.md", "## Dependencies\n", "## Dependencies\n\nAfter the tag: not in v9.9.9.\n")
+    ws.commit_template("Work after the newest version")
+    steps, output = run_update_steps(project, ws.root / "tmp" / "steps")
+    assert output == {"updated": "true"}
+    assert ws.git(project, "log", "-1", "--format=%s").strip() == "Update from the template to v9.9.9"
+    assert "After the tag" not in (project / "README.md").read_text()  # the version, not the branch
+    assert ".envrc" in (project / ".gitignore").read_text()
+    assert ws.git(project, "status", "--porcelain") == ""  # all of it committed
+    body = (ws.root / "tmp" / "steps" / "runner" / "template-update.md").read_text()
+    assert "resolve these by hand" in body and "- README.md" in body and ".gitignore" not in body
+    shutil.rmtree(ws.root / "tmp" / "steps")
+
+
+def test_the_update_workflow_skips_a_project_not_made_with_cruft_in_one_line(workspace):
+    ws = workspace
+    ws.run(sys.executable, "-m", "cookiecutter", "--no-input", "-o", ws.root / "out", ws.template, "create_venv=false",
+           cwd=ws.root)
+    project = ws.root / "out" / "my_project"
+    (ws.root / "tmp" / "steps").mkdir()
+    [step], output = run_update_steps(project, ws.root / "tmp" / "steps")
+    assert step.stdout == "No .cruft.json: this project was not made with cruft, so there is no template to follow.\n"
+    assert output == {}
+    shutil.rmtree(ws.root / "tmp" / "steps")
+
+
+def test_the_shipped_lock_of_cruft_is_current_and_hashed():
+    from helpers import GENERATED, load_module
+
+    envlock = load_module("envlock", GENERATED / "scripts" / "envlock.py")
+    lock = GENERATED / ".github" / "cruft.lock"
+    digest = envlock.inputs_digest(TEMPLATE / "template_data" / "cruft-requirements.txt", "3.10")
+    assert f"inputs {digest}\n" in lock.read_text(), "run: .venv/bin/python maintenance/refresh_locks.py --cruft-only"
+    pins = envlock.read_lock(lock)
+    assert ("cruft", "2.16.0") in {(name, version) for name, version, _, _ in pins}
+    assert all(hashes for _, _, _, hashes in pins)
