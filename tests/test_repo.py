@@ -44,7 +44,7 @@ def test_the_templates_own_python_is_clean_under_ruff():
 
 def test_the_templates_own_workflows_are_valid_and_their_steps_are_shellcheck_clean():
     workflows = sorted((TEMPLATE / ".github/workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["refresh-shipped-locks.yml", "tests.yml"]
+    assert [w.name for w in workflows] == ["refresh-shipped-locks.yml", "tags.yml", "tests.yml"]
     valid = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
                            capture_output=True, text=True)
     assert valid.returncode == 0, valid.stdout + valid.stderr
