@@ -7,6 +7,7 @@ template's data arrive as JSON, never as Python source, so no answer can break o
 import json
 import keyword
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -72,31 +73,48 @@ def problem(answers, imports):
     return None
 
 
-def replay_file(answers):
-    """Where cookiecutter saved these answers before this hook ran (its replay folder, under
-    the template folder's name), or None when that file holds other answers or is not there."""
+def replay_folder():
+    """Where cookiecutter saves the answers of each bake before it runs this hook."""
     try:  # the Python running cookiecutter runs this hook, so cookiecutter is importable
         from cookiecutter.config import get_user_config
 
-        folder = Path(get_user_config()["replay_dir"])
+        return Path(get_user_config()["replay_dir"]).expanduser()
     except Exception:
-        folder = Path.home() / ".cookiecutter_replay"
-    replay = folder / f"{Path(answers['_repo_dir']).name}.json"
-    try:
-        saved = json.loads(replay.read_text())["cookiecutter"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return replay if {k: saved.get(k) for k in answers} == answers else None
+        return Path.home() / ".cookiecutter_replay"
+
+
+def replay_file(answers, folder):
+    """The file of `folder` that holds these very answers (cookiecutter names it after the
+    template's folder, which `.`, a relative path or `gh:` hide), or None."""
+    files = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for replay in files:
+        try:
+            saved = json.loads(replay.read_text(encoding="utf-8"))["cookiecutter"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if {key: saved.get(key) for key in answers} == answers:
+            return replay
+    return None
 
 
 def retry_hint(answers):
-    """How to bake again without retyping the answers."""
-    replay = replay_file(answers) if "_repo_dir" in answers else None  # cruft keeps none
-    if replay is None:
+    """How to bake again without retyping the answers (cruft keeps no replay files)."""
+    if "_output_dir" not in answers:
         return None
+    folder = replay_folder()
+    replay = replay_file(answers, folder)
+    if replay is None:
+        return f"cookiecutter keeps the answers of each bake in {folder}: bake again with --replay-file and one of them"
+    command = ["cookiecutter", "--replay-file", str(replay), answers["_template"], "-o", answers["_output_dir"]]
     return (f"Your answers are saved in {replay}: fix the value there, then bake again with"
-            f" `cookiecutter --replay-file {replay} {answers['_template']}"
-            f" -o {answers['_output_dir']}`")
+            f" `{' '.join(shell_word(word) for word in command)}`")
+
+
+def shell_word(word):
+    """`word` as bash, zsh, fish and PowerShell all read it."""
+    if re.fullmatch(r"[\w./:@~+=-]+", word):
+        return word
+    return f"'{word}'" if "'" not in word else shlex.quote(word)
 
 
 def main(answers, imports):
