@@ -94,10 +94,32 @@ def test_a_version_that_does_not_exist_shows_uvs_own_message_and_names_it(cookie
     assert "cannot be reached" not in done.stderr
 
 
-def test_a_tampered_hash_stops_setup_and_the_suggested_fix_works(cookies):
+def test_a_lock_edited_by_hand_is_named_without_network_and_setup_rewrites_it(cookies):
     project = bake(cookies, init_git=False)
     lock = project.path / "requirements-dev.lock"
+    good = lock.read_bytes()
     lock.write_text(tamper_hash(lock.read_text()))
+    for command in (["lock", "--check"], ["check"]):
+        done = project.env_py(*command, check=False, env=OFFLINE)
+        assert done.returncode == 1, command
+        assert "requirements-dev.lock was edited by hand since `lock` wrote it" in done.stdout, command
+    repaired = project.env_py("setup", env=PYPI)
+    assert "requirements-dev.lock was edited by hand: locking first" in repaired.stdout
+    assert lock.read_bytes() == good
+    assert project.env_py("check").returncode == 0
+
+
+def test_a_hash_the_index_does_not_match_stops_setup_and_the_suggested_fix_works(cookies):
+    """A lock whose header vouches for a wrong hash (written against another index, say)."""
+    from helpers import GENERATED, load_module
+
+    envlock = load_module("envlock", GENERATED / "scripts" / "envlock.py")
+    project = bake(cookies, init_git=False)
+    lock = project.path / "requirements-dev.lock"
+    text = tamper_hash(lock.read_text())
+    header = envlock.HEADER.search(text)
+    body = text[header.end() + 1 :]
+    lock.write_text(text[: header.start(3)] + envlock.content_digest(body) + text[header.end(3) :])
     project.run(project.python, "-m", "pip", "uninstall", "--yes", "pluggy")
     done = project.env_py("setup", check=False, env={"UV_NO_CACHE": "1"})
     assert done.returncode == 1

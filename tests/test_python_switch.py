@@ -28,6 +28,7 @@ def test_setup_python_switches_every_file_the_locks_and_the_venv(cookies, other_
     assert project.read(".python-version") == f"{version}\n"
     base = f"python:{version}-slim-trixie@{registry.digest(f'{version}-slim-trixie')}"
     assert re.findall(r"(?m)^FROM (\S+)", project.read("Dockerfile")) == [base, base]
+    assert f'target-version = "py{version.replace(".", "")}"' in project.read("pyproject.toml")  # ruff's
     assert f"# Python {version}, for Linux x86_64, macOS arm64, Windows x86_64;" in project.read("requirements.lock")
     assert project.python_version() == version
     assert project.env_py("check").returncode == 0
@@ -125,7 +126,8 @@ def test_a_base_without_digest_says_so_and_lock_pins_it_once_the_registry_answer
     dockerfile.write_text(re.sub(r"@sha256:[0-9a-f]{64}", "", dockerfile.read_text()))
     tag = f"{HOST_PYTHON}-slim-trixie"
     offline = project.env_py("setup", env={"ENV_PY_REGISTRY": "http://127.0.0.1:9"})
-    assert f"the Dockerfile's base python:{tag} has no digest yet (cannot ask http://127.0.0.1:9" in offline.stdout
+    assert f"the Dockerfile's base python:{tag} has no digest: `lock` pins it once it is answered (cannot ask" in (
+        offline.stdout)
     done = project.env_py("check", check=False)
     assert f"Dockerfile: python:{tag} has no digest: `lock` pins it" in done.stdout
     project.env_py("lock")  # what it says, the registry answering now
@@ -141,3 +143,17 @@ def test_lock_upgrade_moves_the_base_to_the_newest_digest_of_its_tag(cookies, re
     project.env_py("lock", "--upgrade")
     tag = f"{HOST_PYTHON}-slim-trixie"
     assert project.read("Dockerfile").count(f"python:{tag}@{registry.digest(tag)}") == 2
+
+
+def test_a_ruff_target_that_disagrees_is_named_and_repaired_by_setup(cookies):
+    project = bake(cookies, create_venv=False, init_git=False)
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(re.sub(r'target-version = "py3\d+"', 'target-version = "py310"', pyproject.read_text()))
+    project.env_py("setup")  # a venv first, so that check compares
+    assert 'target-version = "py310"' not in pyproject.read_text()
+    pyproject.write_text(re.sub(r'target-version = "py3\d+"', 'target-version = "py310"', pyproject.read_text()))
+    done = project.env_py("check", check=False)
+    assert f"pyproject.toml: ruff's target-version is py310, .python-version says {HOST_PYTHON}" in done.stdout
+    project.env_py("setup")
+    assert f'target-version = "py{HOST_PYTHON.replace(".", "")}"' in pyproject.read_text()
+    assert project.env_py("check").returncode == 0

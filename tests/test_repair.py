@@ -65,13 +65,13 @@ def pip_run(*args):
 
 # (id, how the venv breaks, what `check` says)
 DAMAGE = [
-    ("base-python-gone", dangling_python, "venv/bin/python does not run: its Python ("),
+    ("base-python-gone", dangling_python, "venv/bin/python does not start: the Python it was made from ("),
     ("pip-half-unpacked", pip_files, "pip: 2 of its files are missing or changed"),
-    ("uv-truncated", truncated_uv, "uv: 1 of its files are missing or changed (../../../bin/uv)"),
+    ("uv-truncated", truncated_uv, "uv: 1 of its files is missing or changed (../../../bin/uv)"),
     ("metadata-missing", metadata_gone, "iniconfig-2.3.1.dist-info: its metadata is missing"),
     ("record-missing", record_gone, "pygments: its list of files (RECORD) is missing"),
-    ("package-file-deleted", file_deleted, "pytest: 1 of its files are missing or changed (_pytest/python.py)"),
-    ("package-file-changed", file_replaced, "pluggy: 1 of its files are missing or changed"),
+    ("package-file-deleted", file_deleted, "pytest: 1 of its files is missing or changed (_pytest/python.py)"),
+    ("package-file-changed", file_replaced, "pluggy: 1 of its files is missing or changed"),
     ("project-link-missing", link_gone, "project link: project-root.pth is missing"),
     ("extra-package", pip_run("install", "six"), "extra: six=="),
     ("downgraded", pip_run("install", "iniconfig==2.0.0"), "changed: iniconfig is 2.0.0, requirements-dev.lock says"),
@@ -118,7 +118,7 @@ def test_a_change_written_through_to_uvs_cache_is_fetched_afresh(cookies, monkey
     project = bake(cookies, init_git=False)
     with open(project.site_packages() / "iniconfig" / "__init__.py", "a") as installed:
         installed.write("# a debugging edit, written through the hard link\n")
-    assert "iniconfig: 1 of its files are missing or changed" in project.env_py("check", check=False).stdout
+    assert "iniconfig: 1 of its files is missing or changed" in project.env_py("check", check=False).stdout
     done = project.env_py("setup", env={"UV_CACHE_DIR": str(tmp_path / "uv-cache")})
     assert "fetching iniconfig afresh (uv's cache holds the same damaged files)" in done.stdout
     assert_works(project)
@@ -140,6 +140,7 @@ def test_a_moved_project_works_after_one_setup(cookies, tmp_path, backend):
     assert setup.returncode == 0, setup.stdout + setup.stderr
     # A venv of the standard venv module holds absolute paths: it is built anew; uv's is relocatable.
     assert ("built anew" in setup.stdout) == (backend == "pip")
+    assert (f"the project link now points to {moved} (the project moved)" in setup.stdout) == (backend == "uv")
     assert_works(project, moved)
 
 
@@ -245,7 +246,7 @@ def test_two_setups_at_once_take_turns(cookies, slow_uv):
     first = start_setup(project, env=slow_uv)
     wait_for(first, project, "venv.new/bin/python")
     second = project.env_py("setup", env=slow_uv)
-    assert "another setup or lock is running in this project: this setup waits for it" in second.stdout
+    assert "another setup or lock is running in this project: this setup waits" in second.stdout
     out, err = first.communicate(timeout=60)
     assert first.returncode == 0, out + err
     assert project.env_py("check").returncode == 0

@@ -65,6 +65,7 @@ def test_predict_refuses_a_drifted_venv_until_told_or_repaired(cookies, tmp_path
     assert refused.returncode == 1 and refused.stdout == ""
     assert f"joblib: recorded {recorded}, here {other}" in refused.stderr
     assert "--allow-mismatch uses it anyway" in refused.stderr and "Traceback" not in refused.stderr
+    assert "bring this one back to the locks (`python3 scripts/env.py setup`" in refused.stderr
     # Nor does it train there: the image, which installs the lock, could not load that model.
     training = ml(project, "train", tmp_path / "drifted", check=False)
     assert training.returncode == 1 and f"joblib: requirements.lock says {recorded}, here {other}" in training.stderr
@@ -156,3 +157,11 @@ def test_a_retrain_on_a_full_disk_keeps_the_old_model(baked, tmp_path):
         assert ml(project, "predict", disk / "wine").stdout == expected
     finally:
         subprocess.run(["umount", "--lazy", str(disk)])
+
+
+def test_the_machine_learning_readme_snippet_loads_and_predicts(baked):
+    project = baked(starter_requirements="machine-learning")
+    [snippet] = re.findall(r"```python\n(.*?)```", project.read("README.md"), re.S)
+    ml(project, "train", project.path / "models/wine")
+    done = project.run(project.python, "-c", snippet + "\nprint(len(labels), notes)")
+    assert re.fullmatch(r"\d+ \[\]\n", done.stdout), done.stdout

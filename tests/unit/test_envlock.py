@@ -186,7 +186,7 @@ def test_damage_is_a_missing_or_resized_file_of_a_record(tmp_path):
                                  "demo-1.0.dist-info/RECORD,,\n")
     assert envlock.damage(info, tmp_path, "demo") is None
     (tmp_path / "demo/gone.py").unlink()
-    assert envlock.damage(info, tmp_path, "demo") == "demo: 1 of its files are missing or changed (demo/gone.py)"
+    assert envlock.damage(info, tmp_path, "demo") == "demo: 1 of its files is missing or changed (demo/gone.py)"
     (tmp_path / "demo/gone.py").write_text("")
     (tmp_path / "demo/__init__.py").write_text("x = 12\n")
     assert "(demo/__init__.py)" in envlock.damage(info, tmp_path, "demo")

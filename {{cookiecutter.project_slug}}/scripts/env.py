@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{args.command} stopped: {error.strerror}: {error.filename}", error=True)
         return 1
     except (Interrupted, KeyboardInterrupt) as stop:
-        left = stop if isinstance(stop, Interrupted) else "run the same command again to finish"
+        left = stop if isinstance(stop, Interrupted) else "run it again: it finishes what is left"
         say(f"{args.command} interrupted: {left}", error=True)
         return 130
     return 0
@@ -123,17 +123,18 @@ def setup(backend: str, python: str | None = None) -> None:
     uv = find_uv() if backend != "pip" else None
     if backend == "uv" and not uv:
         raise EnvError(f"uv is not installed (https://docs.astral.sh/uv/): or use `{SETUP}`")
-    switched = [".python-version", "Dockerfile", *LOCKS] if python else []
+    switched = [".python-version", "Dockerfile", "pyproject.toml", *LOCKS] if python else []
     with restored_on_failure(switched), tempfile.TemporaryDirectory(prefix="env-py-") as scratch:
         version = switch_python(python) if python else wanted_python()
         base, full = find_python(version)
         if not uv and backend == "auto":
             uv = bootstrap_uv(Path(scratch))
-        stale = stale_locks(version)
+        stale = {ROOT / name: state for name, state in stale_locks(version).items()}
         if stale:
-            say(f"{envlock.stale_reason([ROOT / name for name in stale], version)}: locking first")
-            lock(version, uv=uv)
-        pin_base(version)
+            say(f"{envlock.stale_reason(stale, version)}: locking first")
+            lock(version, uv=uv)  # which makes the other files follow .python-version too
+        else:
+            follow_python(version)
         state = inspect()
         rebuild = [line for line, whole in venv_problems(state, version) if whole]
         if state is None or rebuild:
@@ -149,7 +150,8 @@ def setup(backend: str, python: str | None = None) -> None:
     if found:
         raise EnvError(f"setup ended, but {VENV_DIR}/ still differs: {'; '.join(found[:3])}")
     ready = f"ready in {time.perf_counter() - started:.1f} s"
-    if not os.environ.get("ENV_PY_BAKE"):  # a bake prints it in its next steps
+    active = os.environ.get("VIRTUAL_ENV") == str(VENV)
+    if not os.environ.get("ENV_PY_BAKE") and not active:  # a bake prints it in its next steps
         ready += f". Activate the venv with: {activate_command()}"
     say(ready)
 
@@ -157,14 +159,17 @@ def setup(backend: str, python: str | None = None) -> None:
 def lock(version: str, upgrade: bool = False, uv: list[str] | None = None) -> None:
     """`lock`: both locks written anew from requirements*.txt for `version`, every hash
     taken from the index (the pins are kept unless `upgrade`), then every pin confirmed to
-    have a file for each of PLATFORMS; the Dockerfile's base follows (see pin_base). The
-    locks and the Dockerfile change together, or not at all."""
-    for lock_name in LOCKS:
-        for path, number, line in envlock.requirement_lines(ROOT / LOCKS[lock_name]):
-            why = envlock.direct_reference(line)
-            if why:
-                raise EnvError(f"{path.name}, line {number}: `{line}` {why}")
-    changed = [*LOCKS, "Dockerfile"]
+    have a file for each of PLATFORMS; the files that name the Python follow it (follow_python).
+    The locks and those files change together, or not at all."""
+    refused = {
+        f"{path.name}, line {number}: `{line}` {why}"
+        for source in LOCKS.values()
+        for path, number, line in envlock.requirement_lines(ROOT / source)
+        if (why := envlock.direct_reference(line))
+    }
+    if refused:
+        raise EnvError("; ".join(sorted(refused)))
+    changed = [*LOCKS, "Dockerfile", "pyproject.toml"]
     with tempfile.TemporaryDirectory(prefix="env-py-") as scratch, restored_on_failure(changed):
         uv = uv or find_uv() or bootstrap_uv(Path(scratch))
         if not uv:
@@ -182,7 +187,8 @@ def lock(version: str, upgrade: bool = False, uv: list[str] | None = None) -> No
                 compile_ = ["--universal", "--generate-hashes", "--no-header", "--quiet"]
                 command = ["pip compile", source, "-o", lock_name, *compile_, *more]
                 uv_run(uv, *command, python=version, what=f"writing {lock_name}")
-                write_text(path, lock_header(lock_name, version) + envlock.read_text(path))
+                body = envlock.read_text(path)
+                write_text(path, lock_header(lock_name, version, body) + body)
         with step(f"checking that every pin has a file for {', '.join(PLATFORMS)}", left):
             missing = uncovered(uv, version, Path(scratch))
         if missing:
@@ -191,7 +197,7 @@ def lock(version: str, upgrade: bool = False, uv: list[str] | None = None) -> No
                 " index lacks those files: ask for them there, or limit the requirement to"
                 " where it installs (`name ; sys_platform == 'linux'`)"
             )
-        pin_base(version, upgrade)
+        follow_python(version, upgrade)
 
 
 def check() -> int:
@@ -204,7 +210,7 @@ def check() -> int:
     version = wanted_python()
     state = inspect()
     problems = venv_problems(state, version)
-    found = [line for line, _ in problems] + stale_lines(version) + dockerfile_lines(version)
+    found = [line for line, _ in problems] + stale_lines(version) + version_lines(version)
     if not found and state:
         pins, full = len(envlock.read_lock(ROOT / DEV_LOCK)), state["env"]["python_full_version"]
         say(f"in sync: {VENV_DIR}/ is whole and matches {DEV_LOCK} ({pins} pins), Python {full}")
@@ -286,7 +292,9 @@ def venv_problems(state: dict[str, Any] | None, version: str) -> list[tuple[str,
         return [(f"python: {python} is missing or does not run: the venv is incomplete", True)]
     if not state["runs"]:
         home = state["home"]
-        return [(f"python: {python} does not run: its Python ({home}) was moved or removed", True)]
+        return [
+            (f"python: {python} does not start: the Python it was made from ({home}) changed", True)
+        ]
     found = [(line, True) for line in python_lines(state, version)]
     found += [(line, True) for line in state["broken"].values()]
     if "pip" not in state["dists"]:
@@ -387,7 +395,10 @@ def link_project(venv: Path) -> None:
     notebooks, scripts and tests in any subfolder (pip's editable installs do the same)."""
     where = "import sysconfig; print(sysconfig.get_path('purelib'))"
     site = subprocess.run([venv_python(venv), "-I", "-c", where], capture_output=True, text=True)
-    write_text(Path(site.stdout.strip(), envlock.LINK), f"{ROOT}\n")
+    link = Path(site.stdout.strip(), envlock.LINK)
+    if venv == VENV and link.exists() and envlock.read_text(link).strip() != str(ROOT):
+        say(f"the project link now points to {ROOT} (the project moved)")
+    write_text(link, f"{ROOT}\n")
 
 
 def sibling(name: str) -> Path:
@@ -425,12 +436,13 @@ def activate_command() -> str:
 # ---- locks ----------------------------------------------------------------------------------
 
 
-def lock_header(lock_name: str, version: str) -> str:
+def lock_header(lock_name: str, version: str, body: str) -> str:
     source, digest = LOCKS[lock_name], inputs_digest(lock_name, version)
     return (
         f"# Written by `python3 scripts/env.py lock` from {source}: do not edit.\n"
         f"# Edit {source} instead, then run `python3 scripts/env.py lock`.\n"
-        f"# Python {version}, for {', '.join(PLATFORMS)}; inputs {digest}\n"
+        f"# Python {version}, for {', '.join(PLATFORMS)}; inputs {digest};"
+        f" content {envlock.content_digest(body)}\n"
     )
 
 
@@ -438,23 +450,25 @@ def inputs_digest(lock_name: str, version: str) -> str:
     return envlock.inputs_digest(ROOT / LOCKS[lock_name], version)
 
 
-def stale_locks(version: str) -> list[str]:
-    """Locks that are missing or were written from other inputs than today's."""
-    return [
-        name
-        for name in LOCKS
-        if not envlock.written_from(ROOT / name, inputs_digest(name, version))
-    ]
+def stale_locks(version: str) -> dict[str, str]:
+    """Locks that are missing, stale or edited by hand (envlock.lock_state), and which."""
+    states = {name: envlock.lock_state(ROOT / name, inputs_digest(name, version)) for name in LOCKS}
+    return {name: state for name, state in states.items() if state}
 
 
 def stale_lines(version: str) -> list[str]:
-    changed = "(or a file it includes) or the Python version ({}) changed since it was written"
-    return [
-        f"{name} is stale: {LOCKS[name]} {changed.format(version)}"
-        if (ROOT / name).exists()
-        else f"{name} is missing"
-        for name in stale_locks(version)
-    ]
+    changed = (
+        f"(or a file it includes) or the Python version ({version}) changed since it was written"
+    )
+    lines = []
+    for name, state in stale_locks(version).items():
+        if state == "stale":
+            lines.append(f"{name} is stale: {LOCKS[name]} {changed}")
+        elif state == "missing":
+            lines.append(f"{name} is missing")
+        else:
+            lines.append(f"{name} was edited by hand since `lock` wrote it")
+    return lines
 
 
 def uncovered(uv: list[str], version: str, scratch: Path) -> list[str]:
@@ -533,32 +547,31 @@ def switch_python(version: str) -> str:
     return version
 
 
-# The image's base, in both FROM lines: python:X.Y-slim-<debian>, pinned by digest.
-BASE = re.compile(r"(?m)^(FROM python:)(3\.\d+)(-slim-[a-z]+)(@sha256:[0-9a-f]{64})?")
+BASE, TARGET = envlock.BASE, envlock.TARGET
 REGISTRY = os.environ.get("ENV_PY_REGISTRY", "https://registry-1.docker.io")  # or a mirror
 
 
-def dockerfile_lines(version: str) -> list[str]:
-    """How the Dockerfile's base disagrees with .python-version, or floats without a digest."""
-    lines = set()
-    for _, tag_version, debian, digest in BASE.findall(dockerfile()):
-        if tag_version != version:
-            lines.add(
-                f"Dockerfile: FROM python:{tag_version}{debian}, .python-version says {version}"
-            )
-        elif not digest:
-            lines.add(f"Dockerfile: python:{version}{debian} has no digest: `lock` pins it")
-    return sorted(lines)
+def version_lines(version: str) -> list[str]:
+    """How the Dockerfile and pyproject.toml disagree with .python-version (or the base floats)."""
+    return envlock.version_lines(text_of("Dockerfile"), text_of("pyproject.toml"), version)
 
 
-def dockerfile() -> str:
-    return envlock.read_text(ROOT / "Dockerfile") if (ROOT / "Dockerfile").exists() else ""
+def text_of(name: str) -> str:
+    return envlock.read_text(ROOT / name) if (ROOT / name).exists() else ""
 
 
-def pin_base(version: str, upgrade: bool = False) -> None:
-    """Makes the Dockerfile's FROM lines name the base of .python-version, pinned by digest:
-    the one there, or (for another tag, none, or `upgrade`) the newest, asked of Docker Hub."""
-    found = BASE.search(dockerfile())
+def follow_python(version: str, upgrade: bool = False) -> None:
+    """Makes the files that name the Python name that of .python-version: ruff's target, and
+    the Dockerfile's base, pinned by digest (the one there, or for another tag, none, or
+    `upgrade`, the newest, asked of Docker Hub or ENV_PY_REGISTRY)."""
+    py = f"py{version.replace('.', '')}"
+    target = TARGET.sub(
+        lambda match: f"{match.group(1)}{py[2:]}{match.group(4)}", text_of("pyproject.toml")
+    )
+    if target != text_of("pyproject.toml"):
+        write_text(ROOT / "pyproject.toml", target)
+        say(f"ruff's target-version in pyproject.toml is now {py}")
+    found = BASE.search(text_of("Dockerfile"))
     if not found:
         return
     tag = f"{version}{found.group(3)}"
@@ -567,10 +580,10 @@ def pin_base(version: str, upgrade: bool = False) -> None:
         try:
             digest = "@" + envlock.image_digest(tag, REGISTRY)
         except envlock.LockError as error:
-            kept = "kept its digest" if digest else "has no digest yet"
-            say(f"the Dockerfile's base python:{tag} {kept} ({error}): run `lock` again later")
-    pinned = BASE.sub(lambda match: f"{match.group(1)}{tag}{digest or ''}", dockerfile())
-    if pinned != dockerfile():
+            kept = "kept its digest: `lock --upgrade`" if digest else "has no digest: `lock`"
+            say(f"the Dockerfile's base python:{tag} {kept} pins it once it is answered ({error})")
+    pinned = BASE.sub(lambda match: f"{match.group(1)}{tag}{digest or ''}", text_of("Dockerfile"))
+    if pinned != text_of("Dockerfile"):
         write_text(ROOT / "Dockerfile", pinned)
         say(f"the Dockerfile builds on python:{tag}" + (", pinned by digest" if digest else ""))
 
@@ -712,28 +725,24 @@ def one_at_a_time(command: str) -> Iterator[None]:
     else:
         handle = os.open(ROOT, os.O_RDONLY)
     try:
-        if not try_lock(handle):
-            say(f"another setup or lock is running in this project: this {command} waits for it")
-            while not try_lock(handle):
+        for attempt in range(10**9):
+            try:
+                if sys.platform == "win32":
+                    import msvcrt
+
+                    msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+                else:
+                    import fcntl
+
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if not attempt:
+                    say(f"another setup or lock is running in this project: this {command} waits")
                 time.sleep(0.2)
         yield
     finally:
         os.close(handle)
-
-
-def try_lock(handle: int) -> bool:
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

@@ -169,21 +169,45 @@ def without_files(lock: list[tuple[str, str, str, set[str]]], pylock_text: str) 
     ]
 
 
-def written_from(lock: Path, digest: str) -> bool:
-    """Whether a lock's header names `digest` (inputs_digest) as what it was written from."""
-    return lock.exists() and f"inputs {digest}\n" in read_text(lock)[:400]
+# The third line of a lock's header: what it was written from, and a digest of what follows.
+HEADER = re.compile(
+    r"(?m)^# Python (\S+?)[,;].*; inputs ([0-9a-f]{16})(?:; content ([0-9a-f]{16}))?$"
+)
 
 
-def stale_reason(stale: list[Path], version: str) -> str:
-    """Why stale locks must be written: none yet, another Python, or edited requirements."""
-    if not any(lock.exists() for lock in stale):
+def content_digest(body: str) -> str:
+    """A digest of a lock's pins and hashes (line endings do not count)."""
+    return hashlib.sha256(body.replace("\r\n", "\n").encode()).hexdigest()[:16]
+
+
+def lock_state(lock: Path, inputs: str) -> str:
+    """ "missing", "stale" (written from other inputs), "edited" (by hand, since `lock` wrote
+    it), or "" when it is the lock of these inputs, as `lock` wrote it."""
+    if not lock.exists():
+        return "missing"
+    text = read_text(lock)
+    header = HEADER.search(text[:400])
+    if not header or header.group(2) != inputs:
+        return "stale"
+    if header.group(3) and content_digest(text[header.end() + 1 :]) != header.group(3):
+        return "edited"
+    return ""
+
+
+def stale_reason(states: dict[Path, str], version: str) -> str:
+    """Why locks must be written: none yet, another Python, a hand edit, or new requirements."""
+    if all(state == "missing" for state in states.values()):
         return "no locks yet"
-    written = re.search(r"(?m)^# Python (\S+?)[,;]", read_text(stale[0]))
+    first = next(lock for lock, state in states.items() if state != "missing")
+    written = HEADER.search(read_text(first)[:400])
     if written and written.group(1) != version:
         return (
             f"the locks were written for Python {written.group(1)}, the project now uses {version}"
         )
-    return f"{' and '.join(lock.name for lock in stale)} missing or older than requirements*.txt"
+    edited = [lock.name for lock, state in states.items() if state == "edited"]
+    if edited:
+        return f"{' and '.join(edited)} was edited by hand"
+    return f"{' and '.join(lock.name for lock in states)} missing or older than requirements*.txt"
 
 
 # ---- environment markers (PEP 508), with PEP 440 versions --------------------------------
@@ -377,7 +401,8 @@ def damage(info: Path, site: Path, name: str) -> str | None:
         if row[2].isdigit() and size != int(row[2]):
             bad.append(row[0])
     if bad:
-        return f"{name}: {len(bad)} of its files are missing or changed ({bad[0]})"
+        files = "1 of its files is" if len(bad) == 1 else f"{len(bad)} of its files are"
+        return f"{name}: {files} missing or changed ({bad[0]})"
     return None
 
 
@@ -538,6 +563,26 @@ INDEX_TYPES = ", ".join(
         "application/vnd.docker.distribution.manifest.list.v2+json",
     ]
 )
+
+
+# The files that name the project's Python besides .python-version: the image's base in both
+# FROM lines (python:X.Y-slim-<debian>, pinned by digest), and ruff's target.
+BASE = re.compile(r"(?m)^(FROM python:)(3\.\d+)(-slim-[a-z]+)(@sha256:[0-9a-f]{64})?")
+TARGET = re.compile(r'(?m)^(target-version = "py)(3)(\d+)(")')
+
+
+def version_lines(dockerfile: str, pyproject: str, version: str) -> list[str]:
+    """How a Dockerfile and a pyproject.toml disagree with `version` (or the base floats)."""
+    says, lines = f", .python-version says {version}", set()
+    for _, tag_version, debian, digest in BASE.findall(dockerfile):
+        if tag_version != version:
+            lines.add(f"Dockerfile: FROM python:{tag_version}{debian}{says}")
+        elif not digest:
+            lines.add(f"Dockerfile: python:{version}{debian} has no digest: `lock` pins it")
+    for _, major, minor, _ in TARGET.findall(pyproject):
+        if f"{major}.{minor}" != version:
+            lines.add(f"pyproject.toml: ruff's target-version is py{major}{minor}{says}")
+    return sorted(lines)
 
 
 def image_digest(tag: str, registry: str = "https://registry-1.docker.io") -> str:

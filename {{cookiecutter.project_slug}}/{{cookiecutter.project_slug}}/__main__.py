@@ -57,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         except EnvironmentMismatch as mismatch:
             if not args.allow_mismatch:
                 print(
-                    f"error: {mismatch}\nThe model was trained in another environment: train it"
-                    " again here, or bring that environment back (check out the commit it"
-                    " records, then `python3 scripts/env.py setup`). --allow-mismatch uses it"
-                    " anyway.",
+                    f"error: {mismatch}\nThe model was trained in another environment: bring this"
+                    " one back to the locks (`python3 scripts/env.py setup`; to use an older"
+                    " model, check out the commit it records first), or train the model again"
+                    " once the venv matches them. --allow-mismatch uses it anyway.",
                     file=sys.stderr,
                 )
                 return 1
