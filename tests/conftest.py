@@ -94,3 +94,14 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("costs")
         for line in costs:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def git_config(tmp_path, monkeypatch):
+    """The only git configuration file bakes see, not there at first: no identity at all."""
+    config = tmp_path / "gitconfig"
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    return config

@@ -3,6 +3,7 @@ it, and the linters. Fixtures live in conftest.py; this module is imported by na
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -228,3 +229,23 @@ class StandInRegistry:
 
     def close(self):
         self.server.shutdown()
+
+
+@contextlib.contextmanager
+def served(root: Path):
+    """A folder served over HTTP on loopback (a package index of PEP 503 pages and files);
+    yields its address."""
+    import http.server
+    import threading
+    from functools import partial
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()

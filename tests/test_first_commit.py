@@ -7,19 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from helpers import LOCKS, TEMPLATE, bake, clean_env
 
-
-@pytest.fixture
-def git_config(tmp_path, monkeypatch):
-    """The only git configuration file bakes see, not there at first: no identity at all."""
-    config = tmp_path / "gitconfig"
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
-        monkeypatch.delenv(name, raising=False)
-    return config
 
 def git(path: Path, *args) -> str:
     done = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True)

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import os
-import threading
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import pytest
-from helpers import bake
+from helpers import bake, served
 
 LOCKS = ["requirements.lock", "requirements-dev.lock"]
 WHEEL = "teamonly_tool-1.0-py3-none-any.whl"
@@ -51,15 +48,8 @@ def team_index(tmp_path):
     (root / "simple/teamonly-tool/index.html").write_text(
         f'<html><body><a href="../../files/{WHEEL}#sha256={digest}">{WHEEL}</a></body></html>\n')
     (root / "simple/index.html").write_text('<html><body><a href="teamonly-tool/">teamonly-tool</a></body></html>\n')
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/simple"
-    server.shutdown()
+    with served(root) as url:
+        yield f"{url}/simple"
 
 
 @pytest.mark.parametrize("backend", ["uv", "pip"])

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import re
-import threading
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import pytest
-from helpers import LOCKS, OFFLINE, bake, clean_env
+from helpers import LOCKS, OFFLINE, bake, clean_env, served
 
 # The package index of PyPI alone, as the shipped locks were written: the machine's own pip
 # settings (local mirrors) would give other files, and so other hashes.
@@ -260,15 +257,8 @@ def linux_only_index(tmp_path):
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     link = f'<a href="../../{wheel.name}#sha256={digest}">{wheel.name}</a>\n'
     (root / "simple/linuxonly/index.html").write_text(link)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/simple"
-    server.shutdown()
+    with served(root) as url:
+        yield f"{url}/simple"
 
 
 def test_a_pin_without_a_file_for_every_platform_is_refused_naming_pin_and_platform(cookies, linux_only_index):

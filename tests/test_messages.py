@@ -77,23 +77,13 @@ def test_prompts_say_the_rules_up_front():
     assert "default" not in prompts["python_version"]  # cookiecutter shows the default itself
 
 
-@pytest.fixture
-def no_git_identity(tmp_path, monkeypatch):
-    config = tmp_path / "gitconfig"
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
-        monkeypatch.delenv(name, raising=False)
-    return config
-
-
-def test_an_author_name_git_refuses_says_how_to_finish_the_first_commit(cookies, capfd, no_git_identity):
+def test_an_author_name_git_refuses_says_how_to_finish_the_first_commit(cookies, capfd, git_config):
     project = bake(cookies, author_name="<>", create_venv=False)
     out, _ = capfd.readouterr()
     assert "git commit failed, the project is kept as it is:" in out
     match = re.search(r"then finish with:\n    cd \S+ && (git commit -m .+)\n", out)
     assert match, out
-    no_git_identity.write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n")  # what it says first
+    git_config.write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n")  # what it says first
     subprocess.run(["bash", "-c", match.group(1)], cwd=project.path, check=True, capture_output=True)
     assert project.run("git", "status", "--porcelain").stdout == ""
     assert project.run("git", "log", "--format=%an").stdout == "Ada Lovelace\n"
