@@ -154,6 +154,8 @@ def setup(backend: str, python: str | None = None) -> None:
     if not os.environ.get("ENV_PY_BAKE") and not active:  # a bake prints it in its next steps
         ready += f". Activate the venv with: {activate_command()}"
     say(ready)
+    for line in version_lines(version):  # only a digest Docker Hub could not give can remain
+        say(f"but {line}")
 
 
 def lock(version: str, upgrade: bool = False, uv: list[str] | None = None) -> None:
