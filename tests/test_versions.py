@@ -68,8 +68,9 @@ def test_a_project_made_from_a_listed_version_updates_to_the_newest(clone, tmp_p
     shutil.copytree(TEMPLATE, clone, dirs_exist_ok=True, ignore=shutil.ignore_patterns(  # the newest: this tree
         ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"))
     subprocess.run(["git", "add", "--all"], cwd=clone, check=True)
-    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "--quiet", "-m",
-                    "This working tree"], cwd=clone, check=True)
+    identity = ["-c", "user.name=T", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", *identity, "commit", "--quiet", "--allow-empty", "-m", "This working tree"], cwd=clone,
+                   check=True)
     out = tmp_path / "out"
     out.mkdir()
     env = clean_env(TMPDIR=str(tmp_path))
