@@ -90,8 +90,9 @@ def refresh_cruft_lock() -> None:
     subprocess.run([find_uv_bin(), "pip", "compile", "--quiet", "--universal", "--generate-hashes", "--no-header",
                     "--python-version", oldest, "-o", lock, source], check=True, env=ENV)
     digest = ENVLOCK.inputs_digest(source, oldest)
-    lock.write_text(f"# Written by maintenance/refresh_locks.py from template_data/{source.name}: do not edit.\n"
-                    f"# Python {oldest} and newer, every platform; inputs {digest}\n" + lock.read_text())
+    header = (f"# Written by maintenance/refresh_locks.py from template_data/{source.name}: do not edit.\n"
+              f"# Python {oldest} and newer, resolved for every system (uv --universal); inputs {digest}\n")
+    lock.write_text(header + lock.read_text())
     print(f"cruft: {lock.relative_to(TEMPLATE)}")
 
 

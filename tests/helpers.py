@@ -164,6 +164,18 @@ def workflow_jobs(path: Path) -> dict:
     return YAML(typ="safe").load(path.read_text())["jobs"]
 
 
+def run_steps(workflow: Path, job: str, cwd: Path, env: dict) -> list[subprocess.CompletedProcess]:
+    """Runs a job's plain `run:` steps in order, with bash as Actions runs them; each must pass."""
+    done = []
+    for step in workflow_jobs(workflow)[job]["steps"]:
+        if "run" in step:
+            result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                                    cwd=cwd, env=env, capture_output=True, text=True)
+            assert result.returncode == 0, f"{job}: {step['name']}\n{result.stdout}\n{result.stderr}"
+            done.append(result)
+    return done
+
+
 def assert_run_steps_pass_shellcheck(path: Path) -> None:
     """Each `run:` step of a workflow, as the bash script Actions makes of it, is shellcheck-clean."""
     for job in workflow_jobs(path).values():

@@ -7,19 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import LOCKS, clean_env, workflow_jobs
+from helpers import LOCKS, clean_env, run_steps
 
-
-def run_steps(workflow: Path, job: str, cwd: Path, env: dict) -> list[subprocess.CompletedProcess]:
-    """Runs a job's plain `run:` steps in order, with bash as Actions runs them."""
-    done = []
-    for step in workflow_jobs(workflow)[job]["steps"]:
-        if "run" in step:
-            result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                                    cwd=cwd, env=env, capture_output=True, text=True)
-            assert result.returncode == 0, f"{job}: {step['name']}\n{result.stdout}\n{result.stderr}"
-            done.append(result)
-    return done
 
 def test_ci_steps_pass_in_order_on_a_fresh_clone(baked, tmp_path):
     """What CI does on a push, then what the weekly refresh does, on a clone of the first commit.

@@ -154,7 +154,7 @@ def test_a_refused_bake_leaves_no_answers_in_the_temp_folder(workspace):
 def run_update_steps(project: Path, tmp: Path) -> tuple[list[subprocess.CompletedProcess], dict[str, str]]:
     """Runs the workflow's `run:` steps in order with bash, as GitHub would, with the plain
     Python of .python-version as `python`; returns them and what they wrote to GITHUB_OUTPUT."""
-    from helpers import workflow_jobs
+    from helpers import run_steps
 
     bin_dir, runner = tmp / "bin", tmp / "runner"
     for folder in (bin_dir, runner, tmp / "tmp"):
@@ -165,13 +165,7 @@ def run_update_steps(project: Path, tmp: Path) -> tuple[list[subprocess.Complete
     output.write_text("")
     env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", RUNNER_TEMP=str(runner),
                     GITHUB_OUTPUT=str(output), TMPDIR=str(tmp / "tmp"))
-    done = []
-    for step in workflow_jobs(project / ".github/workflows/update-template.yml")["update"]["steps"]:
-        if "run" in step:
-            ran = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=project,
-                                 env=env, capture_output=True, text=True)
-            assert ran.returncode == 0, f"{step['name']}\n{ran.stdout}\n{ran.stderr}"
-            done.append(ran)
+    done = run_steps(project / ".github/workflows/update-template.yml", "update", project, env)
     return done, dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
 
 
