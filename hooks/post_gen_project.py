@@ -5,7 +5,6 @@ network, a requirement that cannot be installed, a git that refuses): cookiecutt
 then delete the whole project. It never touches a venv that is already there.
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -99,12 +98,13 @@ def make_venv(answers, root, finish):
     return True
 
 
-def env_py(root):
-    """The project's scripts/env.py as a module: the one home of the venv's rules."""
-    spec = importlib.util.spec_from_file_location("env_py", root / "scripts" / "env.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def project_of(root):
+    """The project as its own scripts/project.py sees it: the one home of the venv's rules."""
+    sys.path.insert(0, str(root))
+    sys.dont_write_bytecode = True  # no __pycache__ in the new project
+    from scripts.project import Project
+
+    return Project(root)
 
 
 def git(root, *args):
@@ -187,7 +187,7 @@ def main(answers, root):
         except OSError as error:
             print(f"\nNo git repository was made: {error}")
     if ready:
-        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {env_py(root).activate_command()}"
+        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {project_of(root).venv.activate_command()}"
               "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
               "\n    python -m pytest")
 

@@ -9,19 +9,17 @@ code and header a project's `lock` uses, so a bake can use the result unchanged.
 land in `{{cookiecutter.project_slug}}/.shipped-locks/<python>/<starter>/`. Then a venv is
 made from each starter's dev lock, and the top-level names it can import are written to
 template_data/starter-imports.json (a project may not be named like one of them), and cruft,
-which the update-template workflow installs, is locked into .github/cruft.lock. Last, the
+which `scripts/env.py update` installs, is locked into scripts/cruft.lock. Last, the
 digest of each `python:X.Y-slim-<debian>` is asked of Docker Hub (or of ENV_PY_REGISTRY) by the
-generated project's own scripts/envlock.py, into template_data/base-images.json. Needs uv (from
+generated project's own scripts/pythons.py, into template_data/base-images.json. Needs uv (from
 requirements-dev.txt), the package index and Docker Hub; a Python version need not be installed.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -39,10 +37,10 @@ LOCKS = ["requirements.lock", "requirements-dev.lock"]
 # The locks come from PyPI alone, whatever this machine's pip is set to use.
 ENV = {**{k: v for k, v in os.environ.items() if not k.startswith(("PIP_INDEX", "PIP_EXTRA_INDEX", "UV_"))},
        "PIP_CONFIG_FILE": os.devnull}
-# The generated project's own reader of locks and registries (it has no Jinja).
-_SPEC = importlib.util.spec_from_file_location("envlock", SHIPPED.parent / "scripts" / "envlock.py")
-ENVLOCK = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(ENVLOCK)
+# The generated project's own modules for locks and base images (they have no Jinja).
+sys.path.insert(0, str(SHIPPED.parent))
+from scripts import locks, pythons  # noqa: E402
+
 # Top-level names a venv can import, from each installed package's RECORD.
 IMPORTS = """
 import json, re, sys
@@ -76,32 +74,31 @@ def imports(project: Path) -> list[str]:
                    check=True, cwd=project, env=ENV)
     found = set(json.loads(subprocess.run([venv / "bin/python", "-c", IMPORTS], check=True, capture_output=True,
                                           text=True).stdout))
-    pins = re.findall(r"(?m)^([A-Za-z0-9][\w.-]*)==", (project / "requirements-dev.lock").read_text())
+    pins = [entry.name for entry in locks.read(project / "requirements-dev.lock")]
     shutil.rmtree(venv)
-    return sorted(found | {re.sub(r"[-.]+", "_", pin).lower() for pin in pins})
+    return sorted(found | {pin.replace("-", "_") for pin in pins})
 
 
 def refresh_cruft_lock() -> None:
     """The lock of cruft that generated projects' update-template workflow installs."""
     from uv import find_uv_bin
 
-    source, lock = DATA / "cruft-requirements.txt", SHIPPED.parent / ".github" / "cruft.lock"
+    source, lock = DATA / "cruft-requirements.txt", SHIPPED.parent / "scripts" / "cruft.lock"
     oldest = PYTHONS[0]
     subprocess.run([find_uv_bin(), "pip", "compile", "--quiet", "--universal", "--generate-hashes", "--no-header",
                     "--python-version", oldest, "-o", lock, source], check=True, env=ENV)
-    digest = ENVLOCK.inputs_digest(source, oldest)
-    header = (f"# Written by maintenance/refresh_locks.py from template_data/{source.name}: do not edit.\n"
-              f"# Python {oldest} and newer, resolved for every system (uv --universal); inputs {digest}\n")
-    lock.write_text(header + lock.read_text())
+    body = lock.read_text()
+    writer = ".venv/bin/python maintenance/refresh_locks.py --cruft-only"
+    header = locks.header(f"template_data/{source.name}", oldest, locks.inputs_digest(source, oldest), body, writer)
+    lock.write_text(header + body)
     print(f"cruft: {lock.relative_to(TEMPLATE)}")
 
 
 def refresh_base_images() -> None:
-    envlock = ENVLOCK
     path = DATA / "base-images.json"
     data = json.loads(path.read_text())
     registry = os.environ.get("ENV_PY_REGISTRY", "https://registry-1.docker.io")
-    data["digests"] = {python: envlock.image_digest(f"{python}-slim-{data['debian']}", registry) for python in PYTHONS}
+    data["digests"] = {python: pythons.image_digest(f"{python}-slim-{data['debian']}", registry) for python in PYTHONS}
     data["source"] = f"the multi-platform index digest of python:X.Y-slim-{data['debian']}, asked of {registry}"
     path.write_text(json.dumps(data, indent=1) + "\n")
     print(f"base images: {path.relative_to(TEMPLATE)}")

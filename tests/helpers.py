@@ -62,6 +62,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def scripts_module(name: str):
+    """A module of the generated project's scripts/ (they hold no Jinja), imported from the
+    template as a project imports it: `scripts.<name>`."""
+    if str(GENERATED) not in sys.path:
+        sys.path.insert(0, str(GENERATED))
+        sys.dont_write_bytecode = True  # no __pycache__ in the template, which bakes would copy
+    return importlib.import_module(f"scripts.{name}")
+
+
 def load_module(name: str, path: Path, **context):
     """Imports a hook or a project script from its file, so a test can call its functions.
     With `context`, the file is first rendered by Jinja as a bake would (no bake is made)."""
@@ -140,12 +149,8 @@ def normalize_line(line: str) -> str:
 
 
 def lock_entries(path: Path) -> list[tuple[str, int]]:
-    """(requirement, hash count) of each entry of a lock, read without scripts/env.py."""
-    entries = []
-    for line in path.read_text().replace("\\\n", " ").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            entries.append((line.split(" --hash")[0].strip(), line.count("--hash=sha256:")))
-    return entries
+    """(requirement, hash count) of each entry of a lock, read by the project's own scripts/locks.py."""
+    return [(str(entry), len(entry.hashes)) for entry in scripts_module("locks").read(path)]
 
 
 def replace_file(path: Path, content: bytes) -> None:

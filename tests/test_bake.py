@@ -20,11 +20,11 @@ COMBINATIONS = [
 # Every bake gets its locks: the template ships them for each starter set and Python version.
 ALWAYS = {"README.md", "requirements.txt", "requirements-dev.txt", "requirements.lock", "requirements-dev.lock",
           ".python-version", "pyproject.toml",
-          ".gitignore", ".pre-commit-config.yaml", "scripts/__init__.py", "scripts/env.py", "scripts/envlock.py",
-          "tests/test_smoke.py"}
+          ".gitignore", ".pre-commit-config.yaml", "tests/test_smoke.py",
+          *(f"scripts/{path.name}" for path in (TEMPLATE / "{{cookiecutter.project_slug}}/scripts").glob("*.py"))}
 DOCKER = {"Dockerfile", ".dockerignore"}
 GITHUB = {".github/workflows/ci.yml", ".github/workflows/refresh-locks.yml", ".github/dependabot.yml",
-          ".github/workflows/update-template.yml", ".github/cruft.lock"}
+          ".github/workflows/update-template.yml"}
 PUBLISH = {".github/workflows/publish.yml"}  # with Docker: the image of each v* tag
 BASE_IMAGES = json.loads((TEMPLATE / "template_data" / "base-images.json").read_text())
 # GitHub Actions expressions, which must come out of Jinja exactly as they went in.
@@ -54,7 +54,7 @@ def test_every_combination_renders_clean_files(cookies, baked, starter, docker, 
             text = EXPRESSION.sub("", path.read_text(encoding="utf-8"))
             assert "{{" not in text and "{%" not in text and "{#" not in text, path
             assert "\r\n" not in text, path
-    for name in sorted(github - {".github/cruft.lock"}):
+    for name in sorted(github):
         # Each ${{ }} of the template file arrives unchanged (all of them when Docker is on).
         source = (TEMPLATE / "{{cookiecutter.project_slug}}" / name).read_text()
         rendered = (project.path / name).read_text()
@@ -180,7 +180,9 @@ def test_venv_dir_is_used_everywhere(cookies):
     assert (project.path / ".gitignore").read_text().count("/.venv/") == 1
     assert ".venv/" in (project.path / ".dockerignore").read_text()
     assert '. "${d:-.}/.venv/bin/activate"; }' in (project.path / "README.md").read_text()
-    assert 'VENV_DIR = ".venv"' in (project.path / "scripts/env.py").read_text()
+    assert 'venv = ".venv"' in (project.path / "pyproject.toml").read_text()
+    assert "the venv has" not in project.env_py("check", check=False).stderr  # env.py reads the name
+    assert project.env_py("check", check=False).stderr.startswith("env.py: no venv at .venv/")
 
 
 def test_another_python_version_builds_its_venv_with_that_version(cookies, other_python):

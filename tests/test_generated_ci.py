@@ -25,12 +25,13 @@ def test_ci_steps_pass_in_order_on_a_fresh_clone(baked, tmp_path):
         (bin_dir / name).symlink_to(Path(sys.base_prefix) / "bin" / f"python{project.context['python_version']}")
     path = os.pathsep.join([str(bin_dir)] + [p for p in clean_env()["PATH"].split(os.pathsep)
                                               if not (Path(p) / "uv").exists()])
-    env = clean_env(PATH=path)
+    env = clean_env(PATH=path, XDG_CACHE_HOME=str(tmp_path / "cache"),  # a runner never had uv
+                    UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", os.path.expanduser("~/.cache/uv")))
     ci = clone / ".github/workflows/ci.yml"
     [lock_check] = run_steps(ci, "locks", clone, env)
     assert "match requirements*.txt" in lock_check.stdout
     setup, check, tests = run_steps(ci, "test", clone, env)
-    assert "installing uv with pip (as requirements-dev.lock pins it)" in setup.stdout
+    assert "with pip, once for this machine" in setup.stdout
     assert "in sync" in check.stdout
     assert "1 passed" in tests.stdout
     # The refresh workflow's commands re-resolve the locks, which then match their inputs.

@@ -87,7 +87,7 @@ def test_a_version_that_does_not_exist_shows_uvs_own_message_and_names_it(cookie
     assert done.returncode == 1
     assert "Because there is no version of networkx==0.0.0.1" in done.stderr  # uv's own words
     assert ("env.py: lock stopped: writing requirements.lock failed (exit status 1): no version of"
-            " networkx==0.0.0.1 is on the package index (https://pypi.org/simple)") in done.stderr
+            " networkx==0.0.0.1 was found on the index") in done.stderr
     assert "cannot be reached" not in done.stderr
 
 
@@ -108,15 +108,15 @@ def test_a_lock_edited_by_hand_is_named_without_network_and_setup_rewrites_it(co
 
 def test_a_hash_the_index_does_not_match_stops_setup_and_the_suggested_fix_works(cookies):
     """A lock whose header vouches for a wrong hash (written against another index, say)."""
-    from helpers import GENERATED, load_module
+    from helpers import scripts_module
 
-    envlock = load_module("envlock", GENERATED / "scripts" / "envlock.py")
+    locks = scripts_module("locks")
     project = bake(cookies, init_git=False)
     lock = project.path / "requirements-dev.lock"
     text = tamper_hash(lock.read_text())
-    header = envlock.HEADER.search(text)
+    header = locks.HEADER.search(text)
     body = text[header.end() + 1 :]
-    lock.write_text(text[: header.start(3)] + envlock.content_digest(body) + text[header.end(3) :])
+    lock.write_text(text[: header.start(3)] + locks.content_digest(body) + text[header.end(3) :])
     project.run(project.python, "-m", "pip", "uninstall", "--yes", "pluggy")
     done = project.env_py("setup", check=False, env={"UV_NO_CACHE": "1"})
     assert done.returncode == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -109,18 +110,24 @@ def test_pip_and_uv_backends_build_the_same_venv(baked, cookies, monkeypatch):
     assert (plain.path / "requirements.lock").read_bytes() == (fast.path / "requirements.lock").read_bytes()
 
 
-def test_setup_with_no_uv_anywhere_installs_the_locked_uv_with_pip_first(cookies):
-    """A teammate with nothing but Python: its pip installs the pinned uv, which does the rest."""
+def test_setup_with_no_uv_anywhere_installs_the_locked_uv_once_per_machine(cookies, tmp_path):
+    """A teammate with nothing but Python: its pip installs the pinned uv, which does the rest;
+    a rebuild, or another project, finds that uv again instead of installing it anew."""
     python = Path(sys.base_prefix) / "bin" / "python3"
     if subprocess.run([python, "-c", "import uv"], capture_output=True).returncode == 0:
         pytest.skip(f"{python} has uv installed")
     project = bake(cookies, create_venv=False)
     path = os.pathsep.join(p for p in clean_env()["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists())
-    done = project.run(python, "scripts/env.py", "setup", env={"PATH": path})
-    assert "installing uv with pip (as requirements-dev.lock pins it)" in done.stdout
+    env = {"PATH": path, "XDG_CACHE_HOME": str(tmp_path / "cache"),  # a machine that never had it
+           "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR", os.path.expanduser("~/.cache/uv"))}
+    done = project.run(python, "scripts/env.py", "setup", env=env)
+    assert "with pip, once for this machine" in done.stdout
     assert "installing requirements-dev.lock into venv/ (uv)" in done.stdout
     assert "\nrelocatable = true" in (project.venv / "pyvenv.cfg").read_text()  # made by that uv
-    assert project.run(python, "scripts/env.py", "check", env={"PATH": path}).returncode == 0
+    assert project.run(python, "scripts/env.py", "check", env=env).returncode == 0
+    shutil.rmtree(project.venv)
+    again = project.run(python, "scripts/env.py", "setup", env=env)
+    assert "with pip" not in again.stdout and "(uv)" in again.stdout
 
 
 @pytest.mark.parametrize("starter", ["data-science", "machine-learning"])

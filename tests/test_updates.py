@@ -214,12 +214,13 @@ def test_the_update_workflow_skips_a_project_not_made_with_cruft_in_one_line(wor
 
 
 def test_the_shipped_lock_of_cruft_is_current_and_hashed():
-    from helpers import GENERATED, load_module
+    from helpers import GENERATED, scripts_module
 
-    envlock = load_module("envlock", GENERATED / "scripts" / "envlock.py")
-    lock = GENERATED / ".github" / "cruft.lock"
-    digest = envlock.inputs_digest(TEMPLATE / "template_data" / "cruft-requirements.txt", "3.10")
-    assert f"inputs {digest}\n" in lock.read_text(), "run: .venv/bin/python maintenance/refresh_locks.py --cruft-only"
-    pins = envlock.read_lock(lock)
-    assert ("cruft", "2.16.0") in {(name, version) for name, version, _, _ in pins}
-    assert all(hashes for _, _, _, hashes in pins)
+    locks = scripts_module("locks")
+    lock = GENERATED / "scripts" / "cruft.lock"
+    digest = locks.inputs_digest(TEMPLATE / "template_data" / "cruft-requirements.txt", "3.10")
+    refresh = "run: .venv/bin/python maintenance/refresh_locks.py --cruft-only"
+    assert f"inputs {digest}; content " in lock.read_text(), refresh
+    pins = locks.read(lock)
+    assert ("cruft", "2.16.0") in {(entry.name, entry.version) for entry in pins}
+    assert all(entry.hashes for entry in pins)

@@ -83,11 +83,11 @@ def test_a_project_made_from_a_listed_version_updates_to_the_newest(clone, tmp_p
     run(tool("cruft"), "create", "--no-input", f"file://{clone}", "--checkout", "v0.4.0", "--extra-context",
         '{"create_venv": false}')
     project = out / "my_project"
-    assert not (project / "scripts/envlock.py").exists()  # v0.4.0 had none
+    assert not (project / "scripts/locks.py").exists()  # v0.4.0 had one file
     run("git", "add", ".cruft.json", cwd=project)
     run("git", "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", "Link", cwd=project)
     run(tool("cruft"), "update", "--skip-apply-ask", "--checkout", "main", cwd=project)
-    assert (project / "scripts/envlock.py").is_file() and (project / ".pre-commit-config.yaml").is_file()
+    assert (project / "scripts/locks.py").is_file() and (project / ".pre-commit-config.yaml").is_file()
     assert not list(project.rglob("*.rej"))
     stale = subprocess.run([sys.executable, "scripts/env.py", "lock", "--check"], cwd=project, env=env,
                            capture_output=True, text=True)

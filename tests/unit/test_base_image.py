@@ -10,9 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from helpers import GENERATED, TEMPLATE, StandInRegistry, copy_template, load_module
+from helpers import TEMPLATE, StandInRegistry, copy_template, load_module, scripts_module
 
-envlock = load_module("envlock", GENERATED / "scripts" / "envlock.py")
+pythons = scripts_module("pythons")
+EnvError = scripts_module("project").EnvError
 
 
 @pytest.fixture
@@ -23,15 +24,15 @@ def stand_in():
 
 
 def test_a_digest_is_asked_with_the_token_the_registry_hands_out(stand_in):
-    assert envlock.image_digest("3.12-slim-trixie", stand_in.url) == stand_in.digest("3.12-slim-trixie")
+    assert pythons.image_digest("3.12-slim-trixie", stand_in.url) == stand_in.digest("3.12-slim-trixie")
     assert stand_in.asked == ["3.12-slim-trixie"]
 
 
 def test_a_tag_the_registry_lacks_or_a_registry_out_of_reach_is_one_line(stand_in):
-    with pytest.raises(envlock.LockError, match="answered 404 for python:3.99-does-not-exist"):
-        envlock.image_digest("3.99-does-not-exist", stand_in.url)
-    with pytest.raises(envlock.LockError, match=r"cannot ask http://127.0.0.1:9 for python:3.12-slim-trixie"):
-        envlock.image_digest("3.12-slim-trixie", "http://127.0.0.1:9")
+    with pytest.raises(EnvError, match="answered 404 for python:3.99-does-not-exist"):
+        pythons.image_digest("3.99-does-not-exist", stand_in.url)
+    with pytest.raises(EnvError, match=r"cannot ask http://127.0.0.1:9 for python:3.12-slim-trixie"):
+        pythons.image_digest("3.12-slim-trixie", "http://127.0.0.1:9")
 
 
 def test_the_shipped_digests_are_real_looking_and_cover_every_shipped_python():

@@ -1,14 +1,254 @@
-"""scripts/env.py's own rules, without a bake: the file is rendered by Jinja and imported."""
+"""scripts/env.py's decisions, in seconds, without a bake: what setup does to each kind of venv,
+what check advises, what lock refuses. The commands env.py would run go to a fake runner that
+answers as uv and a venv's Python would; files and folders are real."""
 
 from __future__ import annotations
 
 import json
+import platform
+import subprocess
 import sys
+import uuid
+from pathlib import Path
 
 import pytest
-from helpers import GENERATED, TEMPLATE, load_module
+from helpers import GENERATED, TEMPLATE, load_module, scripts_module
 
-env_py = load_module("env_py", GENERATED / "scripts" / "env.py", venv_dir="venv")
+env_py = scripts_module("env")
+locks = scripts_module("locks")
+pythons = scripts_module("pythons")
+project_module = scripts_module("project")
+HERE = "{}.{}".format(*sys.version_info)
+
+
+class FakeRunner:
+    """Plays uv and the venvs' Pythons. Each venv it makes carries an id file; `venvs` holds what
+    each one has installed, so renaming a folder keeps its contents, as on disk."""
+
+    def __init__(self, root: Path):
+        self.root, self.commands, self.venvs = root, [], {}
+        self.interrupt_on = None  # a word of the command to stop at with Ctrl-C
+        self.cache_damage = {}  # damage a plain sync brings back: files uv links from its cache
+
+    def make_venv(self, folder: Path, dists: dict[str, str], **state) -> None:
+        (folder / "bin").mkdir(parents=True)
+        (folder / "bin/python").write_text("")
+        (folder / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\nrelocatable = true\n")
+        key = uuid.uuid4().hex
+        (folder / "fake-id").write_text(key)
+        self.venvs[key] = {"dists": dists, "broken": {}, "starts": True, **state}
+
+    def state(self, folder: Path) -> dict:
+        return self.venvs[(folder / "fake-id").read_text()]
+
+    def __call__(self, cmd, env=None):
+        cmd = [str(part) for part in cmd]
+        self.commands.append(cmd)
+        if self.interrupt_on and self.interrupt_on in " ".join(cmd):
+            raise KeyboardInterrupt
+        if cmd[1:] == ["--version"]:
+            return done("uv 0.13.9")
+        if cmd[1:3] == ["venv", "--prompt"]:
+            self.make_venv(Path(cmd[-1]), {"pip": "25.0"})
+            return done()
+        folder = Path(cmd[cmd.index("--python") + 1] if "--python" in cmd else cmd[0]).parent.parent
+        if cmd[1:3] == ["pip", "sync"]:
+            lock = next(part for part in cmd if part.endswith(".lock"))
+            pins = {entry.name: entry.version for entry in locks.read(self.root / lock)}
+            for name in [name for name in self.cache_damage if f"--refresh-package={name}" in cmd]:
+                del self.cache_damage[name]
+            self.state(folder).update(dists={"pip": "25.0", **pins}, broken=dict(self.cache_damage))
+            return done()
+        if cmd[1:3] == ["pip", "check"]:
+            return done()
+        if cmd[1:3] == ["pip", "compile"]:
+            return self.compile(cmd)
+        if "sysconfig" in cmd[-1]:
+            (folder / "site").mkdir(exist_ok=True)
+            return done(str(folder / "site"))
+        if cmd[2].endswith("inspector.py"):
+            state = self.state(folder)
+            if not state["starts"]:
+                return done("Fatal Python error", 1)
+            link = folder / "site/project-root.pth"
+            pins = {entry.name: entry.version for entry in locks.read(Path(cmd[3]))} if cmd[3:] else None
+            snapshot = {"env": {"python_version": HERE, "python_full_version": platform.python_version()},
+                        "dists": state["dists"], "broken": state["broken"], "relocatable": True, "pins": pins,
+                        "link": link.read_text().strip() if link.exists() else None}
+            return done(json.dumps(snapshot))
+        raise AssertionError(f"unexpected command {cmd}")
+
+    def compile(self, cmd):
+        """uv pip compile: a lock of every requirement at 1.0 with one hash (kept pins stay), or,
+        for a platform, the pylock.toml of the lock's files."""
+        out = self.root / cmd[cmd.index("-o") + 1]
+        if "pylock.toml" in cmd:
+            entries = locks.read(self.root / cmd[4])
+            out.write_text("".join(f'[[packages]]\nname = "{e.name}"\nversion = "{e.version}"\n'
+                                   f'wheels = [{{ hashes = {{ sha256 = "{min(e.hashes)}" }} }}]\n' for e in entries))
+            return done()
+        kept = {e.name: e.version for e in locks.entries(out.read_text(), strict=False)} if out.exists() else {}
+        names = [line for _, _, line in locks.requirement_lines(self.root / cmd[3]) if not line.startswith("-")]
+        out.write_text("".join(f"{name}=={kept.get(name, '1.0')} --hash=sha256:{'a' * 64}\n" for name in names))
+        return done()
+
+    def ran(self, word: str) -> list[list[str]]:
+        return [cmd for cmd in self.commands if word in " ".join(cmd)]
+
+
+def done(output: str = "", code: int = 0):
+    return subprocess.CompletedProcess([], code, output)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A project folder with current locks and no venv, and a fake runner for its commands."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.env-py]\nvenv = "venv"\n')
+    (root / ".python-version").write_text(f"{HERE}\n")
+    (root / "requirements.txt").write_text("six\n")
+    (root / "requirements-dev.txt").write_text("-r requirements.txt\npytest\n")
+    for lock, body in (("requirements.lock", "six==1.17.0 --hash=sha256:aa\n"),
+                       ("requirements-dev.lock", "six==1.17.0 --hash=sha256:aa\npytest==9.0.0 --hash=sha256:bb\n")):
+        head = locks.header(locks.LOCKS[lock], HERE, locks.inputs_digest(root / locks.LOCKS[lock], HERE), body)
+        (root / lock).write_text(head + body)
+    runner = FakeRunner(root)
+    return project_module.Project(root, runner)
+
+
+WHOLE = {"pip": "25.0", "six": "1.17.0", "pytest": "9.0.0"}
+
+
+def whole_venv(project, **state):
+    project.run.make_venv(project.venv.path, dict(WHOLE), **state)
+    (project.venv.path / "site").mkdir()
+    (project.venv.path / "site/project-root.pth").write_text(f"{project.root}\n")
+
+
+def setup(project, capsys, *args):
+    code = env_py.main(["setup", "--backend", "uv", *args], project)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_a_first_setup_builds_the_venv_in_place_and_inspects_it_once(project, capsys):
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert project.run.ran("uv venv")[0][-1] == str(project.venv.path)
+    assert len(project.run.ran("inspector.py")) == 1  # a fresh build costs one inspection
+    assert project.run.state(project.venv.path)["dists"] == WHOLE
+    assert (project.venv.path / "site/project-root.pth").read_text() == f"{project.root}\n"
+    assert "env.py: ready in" in said
+
+
+def test_a_whole_venv_is_left_alone(project, capsys):
+    whole_venv(project)
+    code, said = setup(project, capsys)
+    assert code == 0 and not project.run.ran("pip sync") and not project.run.ran("uv venv"), said
+    assert len(project.run.ran("inspector.py")) == 1
+
+
+def test_a_venv_whose_python_does_not_start_is_built_anew_beside_and_swapped_in(project, capsys):
+    whole_venv(project, starts=False)
+    (project.venv.path / "mine").write_text("")
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert "venv/ is built anew beside the old one, because: python: venv/bin/python does not start" in said
+    assert project.run.ran("uv venv")[0][-1] == str(project.venv.sibling("new").path)
+    assert sorted(p.name for p in project.root.iterdir() if p.name.startswith("venv")) == ["venv"]
+    assert not (project.venv.path / "mine").exists() and project.run.state(project.venv.path)["starts"]
+
+
+def test_an_extra_package_is_named_then_removed_in_place(project, capsys):
+    whole_venv(project)
+    project.run.state(project.venv.path)["dists"]["left-pad"] = "1.0"
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert "removing what the locks do not list: left-pad" in said
+    assert not project.run.ran("uv venv") and project.run.ran("pip sync")[0][-1] == str(project.venv.python)
+
+
+def test_damage_in_uvs_cache_is_fetched_afresh_for_that_package_only(project, capsys):
+    whole_venv(project)
+    damage = {"six": "1 of its files is missing or changed (six.py)"}
+    project.run.state(project.venv.path)["broken"] = dict(damage)
+    project.run.cache_damage = dict(damage)  # the new venv links the same damaged file
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    again = project.run.ran("pip sync")[-1]
+    assert "--refresh-package=six" in again and "--reinstall-package=six" in again
+    assert not project.run.ran("cache clean")  # the user's uv cache is never emptied
+
+
+def test_setup_locks_first_when_a_requirement_was_added_then_installs_it(project, capsys):
+    whole_venv(project)
+    (project.root / "requirements.txt").write_text("six\nleft-pad\n")
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert "requirements.lock and requirements-dev.lock missing or older than requirements*.txt: locking first" in said
+    assert len(project.run.ran("pip compile")) == 2 + len(locks.PLATFORMS)
+    assert locks.staleness(project.root, HERE) == []
+    assert project.run.state(project.venv.path)["dists"] == {**WHOLE, "left-pad": "1.0"}
+    assert not project.run.ran("uv venv")  # a new package is a sync, not a new venv
+
+
+def test_ctrl_c_during_a_rebuild_leaves_the_old_venv_as_it_was(project, capsys):
+    whole_venv(project, starts=False)
+    (project.venv.path / "mine").write_text("")
+    project.run.interrupt_on = "pip sync"
+    code, said = setup(project, capsys)
+    assert code == 130
+    assert "env.py: setup interrupted: venv/ is as it was (run setup again to build it)" in said
+    assert (project.venv.path / "mine").exists()
+    assert sorted(p.name for p in project.root.iterdir() if p.name.startswith("venv")) == ["venv"]
+
+
+@pytest.mark.parametrize("damage, code, words", [
+    ("none", 0, ["in sync: venv/ is whole and matches requirements-dev.lock (2 pins)"]),
+    ("extra", 1, ["extra: left-pad==1.0 (not in requirements-dev.lock)",
+                  "it removes left-pad==1.0: to keep one, add it to requirements*.txt"]),
+    ("broken", 1, ["six: 1 of its files is missing or changed (six.py)",
+                   "(it builds a new venv/ beside this one and swaps it in when complete)"]),
+    ("stale", 1, ["requirements-dev.lock is stale", "(it writes the locks first, then makes the venv equal to them)"]),
+    ("no-venv", 2, ["no venv at venv/: run `python3 scripts/env.py setup`"]),
+])
+def test_check_says_what_setup_will_do(project, capsys, damage, code, words):
+    if damage != "no-venv":
+        whole_venv(project)
+    state = project.run.state(project.venv.path) if damage != "no-venv" else {}
+    if damage == "extra":
+        state["dists"]["left-pad"] = "1.0"
+    elif damage == "broken":
+        state["broken"] = {"six": "1 of its files is missing or changed (six.py)"}
+    elif damage == "stale":
+        state["dists"]["left-pad"] = "1.0"
+        (project.root / "requirements-dev.txt").write_text("-r requirements.txt\npytest\nleft-pad\n")
+    assert env_py.main(["check"], project) == code
+    out = capsys.readouterr()
+    for word in words:
+        assert word in out.out + out.err
+    if damage == "stale":  # the lock is to be rewritten: nothing is measured against the old one
+        assert "extra:" not in out.out and "removes" not in out.out
+
+
+def test_lock_refuses_a_direct_reference_before_running_anything(project, capsys):
+    (project.root / "requirements.txt").write_text("six\ngit+https://example.org/tool.git\n")
+    assert env_py.main(["lock"], project) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["env.py: lock stopped: requirements.txt, line 2: `git+https://example.org/tool.git` installs from"
+                   " a URL or a folder, which the locks cannot pin: publish it to a package index (a team index"
+                   " works, see README.md) and require it by name"]
+    assert project.run.commands == []
+
+
+def test_lock_check_reads_files_only(project, capsys):
+    assert env_py.main(["lock", "--check"], project) == 0
+    (project.root / "requirements.txt").write_text("six\nnumpy\n")
+    assert env_py.main(["lock", "--check"], project) == 1
+    assert "requirements.lock is stale" in capsys.readouterr().out
+    assert project.run.commands == []
+
 
 @pytest.mark.parametrize("version, words", [
     ("3.12", None), ("3.9", "Python 3.9 is past its end of life: use 3.10 or newer"),
@@ -16,33 +256,32 @@ env_py = load_module("env_py", GENERATED / "scripts" / "env.py", venv_dir="venv"
 ])
 def test_python_versions_are_checked_in_one_place(version, words):
     if words is None:
-        assert env_py.valid_version(version, ".python-version") == version
+        assert pythons.valid(version, ".python-version") == version
     else:
-        with pytest.raises(env_py.EnvError, match=words):
-            env_py.valid_version(version, ".python-version")
+        with pytest.raises(project_module.EnvError, match=words):
+            pythons.valid(version, ".python-version")
 
 
 def test_a_too_old_python_version_file_points_to_a_switch_that_works():
     """The command it suggests names this very Python, which setup is sure to find."""
-    with pytest.raises(env_py.EnvError) as raised:
-        env_py.valid_version("3.9", ".python-version")
-    here = "{}.{}".format(*sys.version_info)
-    assert f"`python3 scripts/env.py setup --python {here}` switches the project" in str(raised.value)
+    with pytest.raises(project_module.EnvError) as raised:
+        pythons.valid("3.9", ".python-version")
+    assert f"`python3 scripts/env.py setup --python {HERE}` switches the project" in str(raised.value)
 
 
 def test_the_oldest_python_has_one_value_everywhere():
     pre_gen = load_module("pre_gen", TEMPLATE / "hooks" / "pre_gen_project.py")
     refresh = load_module("refresh_locks", TEMPLATE / "maintenance" / "refresh_locks.py")
-    oldest = "{}.{}".format(*env_py.OLDEST_PYTHON)
-    assert pre_gen.OLDEST_PYTHON == env_py.OLDEST_PYTHON
+    oldest = "{}.{}".format(*pythons.OLDEST)
+    assert pre_gen.OLDEST_PYTHON == pythons.OLDEST
     assert refresh.PYTHONS[0] == oldest
     assert f"{oldest} or newer" in json.loads((TEMPLATE / "cookiecutter.json").read_text())["__prompts__"][
         "python_version"]
 
 
 def test_the_lock_names_and_their_sources_are_the_templates():
-    """env.py's names are the ones the template ships locks under and writes sources for."""
+    """The names scripts/locks.py knows are the ones the template ships locks under."""
     for pair in (GENERATED / ".shipped-locks").glob("*/*"):
-        assert {path.name for path in pair.iterdir()} == set(env_py.LOCKS), pair
-    for source in env_py.LOCKS.values():
+        assert {path.name for path in pair.iterdir()} == set(locks.LOCKS), pair
+    for source in locks.LOCKS.values():
         assert (GENERATED / source).is_file(), source

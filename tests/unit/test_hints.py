@@ -1,5 +1,5 @@
-"""The pure half's messages and settings, without a bake: installers' messages matched to hints
-(real uv 0.13 and pip 23–26 output), index settings handed to uv, secrets masked."""
+"""Installers' messages and the hints they get (real uv 0.13 and pip 23–26 output), the index
+settings handed to uv, secrets masked: scripts/hints.py and scripts/installers.py, no bake."""
 
 from __future__ import annotations
 
@@ -7,25 +7,27 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import GENERATED, load_module
+from helpers import scripts_module
 
-envlock = load_module("envlock", GENERATED / "scripts" / "envlock.py")
+hints = scripts_module("hints")
+installers = scripts_module("installers")
+Venv = scripts_module("venvs").Venv
 
-OFFLINE = "the package index (http://127.0.0.1:9/simple) cannot be reached"
+OFFLINE = "http://127.0.0.1:9/simple/networkx/ cannot be reached"
 # (id, what the installer printed, words of the hint, or None for no hint, whether it is certain)
 MESSAGES = [
     ("uv-no-such-version",
      "error: No solution found when resolving dependencies\n  cause: Because there is no version of"
      " networkx==0.0.0.1 and you require networkx==0.0.0.1, we can conclude that your requirements are"
-     " unsatisfiable.", "no version of networkx==0.0.0.1 is on the package index", False),
+     " unsatisfiable.", "no version of networkx==0.0.0.1 was found on the index", False),
     ("uv-no-such-version-connector",
      "error: No solution found when resolving dependencies\n  cause: Because there is no version of"
      " mysql-connector-python==0.0.1 and you require mysql-connector-python==0.0.1, we can conclude that"
-     " your requirements are unsatisfiable.", "no version of mysql-connector-python==0.0.1 is on", False),
+     " your requirements are unsatisfiable.", "no version of mysql-connector-python==0.0.1 was found", False),
     ("uv-no-such-package",
      "error: No solution found when resolving dependencies\n  cause: Because no-such-package-f7c1e9 was not"
      " found in the package registry and you require no-such-package-f7c1e9, we can conclude that your"
-     " requirements are unsatisfiable.", "no version of no-such-package-f7c1e9 is on", False),
+     " requirements are unsatisfiable.", "no version of no-such-package-f7c1e9 was found", False),
     ("uv-conflict",
      "error: No solution found when resolving dependencies\n  cause: Because pandas==3.0.0 depends on"
      " numpy>=2 and you require numpy<2, we can conclude that your requirements are unsatisfiable.",
@@ -37,10 +39,12 @@ MESSAGES = [
     ("uv-dns",
      "error: Failed to fetch: http://no-such-host.invalid/simple/networkx/\n  cause: error sending request for url"
      " (http://no-such-host.invalid/simple/networkx/)\n  cause: client error (Connect)\n  cause: dns error\n"
-     "  cause: failed to lookup address information: Name or service not known", OFFLINE, True),
+     "  cause: failed to lookup address information: Name or service not known",
+     "the host no-such-host.invalid cannot be found (DNS)", True),
     ("uv-timeout",
      "error: Failed to fetch: http://127.0.0.1:8999/simple/networkx/\n  cause: error sending request for url"
-     " (http://127.0.0.1:8999/simple/networkx/)\n  cause: operation timed out", OFFLINE, True),
+     " (http://127.0.0.1:8999/simple/networkx/)\n  cause: operation timed out",
+     "http://127.0.0.1:8999/simple/networkx/ cannot be reached", True),
     ("uv-offline-mode",
      "error: No solution found when resolving dependencies\n  cause: Because numpy==2.4.6 needs to be downloaded"
      " from a registry and you require numpy==2.4.6, we can conclude that your requirements are unsatisfiable.\n\n"
@@ -68,11 +72,11 @@ MESSAGES = [
      " broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7f5c>: Failed to"
      " establish a new connection: [Errno 111] Connection refused')': /simple/networkx/\nERROR: Could not find a"
      " version that satisfies the requirement networkx==0.0.0.1 (from versions: none)\nERROR: No matching"
-     " distribution found for networkx==0.0.0.1", OFFLINE, True),
+     " distribution found for networkx==0.0.0.1", "a package index cannot be reached (NewConnectionError)", False),
     ("pip-no-such-version",
      "ERROR: Could not find a version that satisfies the requirement networkx==0.0.0.1 (from versions: 3.5, 3.6)\n"
      "ERROR: No matching distribution found for networkx==0.0.0.1",
-     "no version of networkx==0.0.0.1 is on the package index", False),
+     "no version of networkx==0.0.0.1 was found on the index", False),
 ]
 
 
@@ -80,16 +84,16 @@ MESSAGES = [
 def test_each_installer_message_gets_the_right_hint_or_none(monkeypatch, log, words, certain):
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
-    found = envlock.hint(log, index=envlock.index_url(Path("venv")), setup="python3 scripts/env.py setup")
+    found = hints.explain(log)
     if words is None:
         assert found is None
     else:
-        assert found is not None and words in found[0], found
-        assert found[1] is certain  # only a certain hint may hide the installer's output
+        assert found is not None and words in found.text, found
+        assert found.proven is certain  # only a proven hint may hide the installer's output
 
 
 def test_secrets_in_index_urls_are_masked():
-    assert envlock.hide_secrets("see https://team:s3cret@index.example/simple and http://host/x") == (
+    assert hints.hide_secrets("see https://team:s3cret@index.example/simple and http://host/x") == (
         "see https://team:****@index.example/simple and http://host/x")
 
 
@@ -100,30 +104,9 @@ def test_pip_settings_become_uv_options_with_pips_index_strategy(monkeypatch, tm
     for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX",
                  "UV_EXTRA_INDEX_URL"):
         monkeypatch.delenv(name, raising=False)
-    assert envlock.index_options(tmp_path / "venv") == ["--index-url", "https://mirror/simple", "--extra-index-url",
+    assert installers.index_options(Venv(tmp_path / "venv")) == ["--index-url", "https://mirror/simple", "--extra-index-url",
                                       "https://team/simple", "--index-strategy", "unsafe-best-match"]
     monkeypatch.setenv("PIP_INDEX_URL", "https://from-env/simple")  # the environment wins, as in pip
-    assert envlock.index_options(tmp_path / "venv")[:2] == ["--index-url", "https://from-env/simple"]
+    assert installers.index_options(Venv(tmp_path / "venv"))[:2] == ["--index-url", "https://from-env/simple"]
     monkeypatch.setenv("UV_DEFAULT_INDEX", "https://uv-own/simple")  # uv's own settings: left to uv
-    assert envlock.index_options(tmp_path / "venv") == []
-    assert envlock.index_url(tmp_path / "venv") == "https://uv-own/simple"
-
-
-def test_only_the_pins_of_a_lock_are_kept_for_uv_never_its_hashes():
-    lock = ("# header\nnumpy==2.4.6 ; python_full_version >= '3.11' \\\n    --hash=sha256:aaaa \\\n"
-            "    --hash=sha256:bbbb\n    # via -r requirements.txt\n    --hash=sha256:orphan\nsix==1.17.0 \\\n")
-    assert envlock.pins_only(lock) == "numpy==2.4.6 ; python_full_version >= '3.11'\nsix==1.17.0\n"
-    assert envlock.pins_only("\x00 garbage\n") == ""
-
-
-@pytest.mark.parametrize("line, words", [
-    ("six @ https://example.org/six-1.17.0-py3-none-any.whl", "installs from a URL or a folder"),
-    ("git+https://github.com/org/tool.git", "installs from a URL or a folder"),
-    ("./libs/tool", "installs from a URL or a folder"),
-    ("-e .", "is not needed: setup puts the project folder on the venv's import path"),
-    (".", "is not needed"),
-], ids=["name-at-url", "vcs-url", "folder", "editable-project", "the-project"])
-def test_direct_references_are_refused_with_what_to_do_instead(line, words):
-    assert words in envlock.direct_reference(line)
-    for fine in ("numpy", "six>=1.16 ; python_version >= '3.10'", "-i https://x/simple", "-r more.txt"):
-        assert envlock.direct_reference(fine) is None
+    assert installers.index_options(Venv(tmp_path / "venv")) == []

@@ -4,6 +4,7 @@ how cruft's throw-away renders are told apart, and how a path is printed for she
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -93,12 +94,10 @@ def test_the_printed_cd_path_is_read_the_same_by_every_shell(tmp_path, monkeypat
         assert done.stdout.strip() == str(tmp_path / folder), done.stderr
 
 
-def test_the_next_steps_activate_line_comes_from_env_py(tmp_path):
-    """One home: the hook asks the project's scripts/env.py, which setup uses too."""
+def test_the_next_steps_activate_line_comes_from_the_projects_scripts(tmp_path):
+    """One home: the hook asks the project's scripts/, which setup uses too."""
     project = tmp_path / "project"
-    (project / "scripts").mkdir(parents=True)
-    for name in ("env.py", "envlock.py"):
-        text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "scripts" / name).read_text()
-        (project / "scripts" / name).write_text(text.replace("{{ cookiecutter.venv_dir | tojson }}", '".venv"'))
-    assert post_gen.env_py(project).activate_command() in ("source .venv/bin/activate",
-                                                             "source .venv/bin/activate.fish")
+    shutil.copytree(TEMPLATE / "{{cookiecutter.project_slug}}" / "scripts", project / "scripts")
+    (project / "pyproject.toml").write_text('[tool.env-py]\nvenv = ".venv"\n')
+    assert post_gen.project_of(project).venv.activate_command() in ("source .venv/bin/activate",
+                                                                    "source .venv/bin/activate.fish")

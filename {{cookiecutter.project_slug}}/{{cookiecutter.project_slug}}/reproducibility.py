@@ -4,7 +4,7 @@
     record = fingerprint()      # JSON-ready: save it next to a model or a result
     verify(record)              # later, anywhere: raises EnvironmentMismatch if they differ
 
-The lock is read by scripts/envlock.py, as `scripts/env.py check` reads it, so the
+The lock is read by scripts/inspector.py, as `scripts/env.py check` reads it, so the
 fingerprint lists exactly the packages that `check` compares.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from scripts import envlock  # the project folder is on the import path, as this package is
+from scripts import inspector  # the project folder is on the import path, as this package is
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
@@ -72,9 +72,8 @@ def _git() -> dict[str, Any] | None:
 
 def _here() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """This interpreter's marker environment, its installed packages, and the lock's pins for it."""
-    state = envlock.snapshot()
-    env: dict[str, str] = state["env"]
-    return env, state["dists"], envlock.pins_for(LOCK, env)
+    state = inspector.snapshot(LOCK)
+    return state["env"], state["dists"], state["pins"] or {}
 
 
 def lock_drift() -> list[str]:

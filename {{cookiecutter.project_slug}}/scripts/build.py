@@ -1,0 +1,221 @@
+"""What setup and lock write: the locks from requirements*.txt, then the venv from the dev
+lock, repaired in place or built anew beside the old one and swapped in when complete."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from scripts import installers, locks, pythons, venvs
+from scripts.locks import DEV_LOCK, LOCKS, PLATFORMS, RUNTIME_LOCK
+from scripts.project import (
+    ENV_PY,
+    SETUP,
+    EnvError,
+    Interrupted,
+    Project,
+    restored_on_failure,
+    say,
+    step,
+    write_text,
+)
+
+
+def setup(project: Project, backend: str, python: str | None = None) -> None:
+    """`setup`: lock first if a lock is stale, then make the venv whole and equal to the dev
+    lock. A damaged, moved or wrong-Python venv is built anew beside the old one, which stays
+    until the new one is complete. With `--python X.Y` the project switches first; if
+    anything fails, its files and the old venv are as they were."""
+    started, venv = time.perf_counter(), project.venv
+    if venvs.recover(venv):
+        say(f"a previous setup did not finish: putting back the {venv.name}/ it had set aside")
+    uv = installers.find_uv(project) if backend != "pip" else None
+    if backend == "uv" and not uv:
+        raise EnvError(
+            f"uv is not installed (https://docs.astral.sh/uv/): or use `{SETUP}`, which brings it"
+        )
+    switched = [".python-version", "Dockerfile", "pyproject.toml", *LOCKS] if python else []
+    with restored_on_failure(project.root / name for name in switched):
+        version = pythons.switch(project, python) if python else pythons.wanted(project)
+        base, full = pythons.find(version)
+        if not uv and backend == "auto":
+            uv = installers.bootstrap_uv(project)
+        installer = installers.Installer(project, uv)
+        stale = locks.staleness(project.root, version)
+        if stale:
+            say(f"{locks.why_lock_first(stale)}: locking first")
+            lock(project, version, installer=installer)  # which makes the other files follow too
+        else:
+            pythons.follow(project, version)
+        dev_lock = project.root / DEV_LOCK
+        snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
+        found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+        if venvs.plan(found) == "build":
+            if venv.exists():
+                say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
+            build(project, installer, base, full)
+        elif found:
+            sync(project, installer, found)
+        if found:  # what was done is verified, once
+            snap = venvs.inspect(venv, project.run, dev_lock)
+        if snap and snap.broken and uv:  # files uv linked from its cache, damaged there too
+            names = ", ".join(snap.broken)
+            say(f"fetching {names} afresh (uv's cache holds the same damaged files)")
+            installer.sync(venv, DEV_LOCK, refetch=list(snap.broken))
+            snap = venvs.inspect(venv, project.run, dev_lock)
+    left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    if left:
+        raise EnvError(
+            f"setup ended, but {venv.name}/ still differs: {'; '.join(map(str, left[:3]))}"
+        )
+    ready = f"ready in {time.perf_counter() - started:.1f} s"
+    if not os.environ.get("ENV_PY_BAKE") and os.environ.get("VIRTUAL_ENV") != str(venv.path):
+        ready += f". Activate the venv with: {venv.activate_command()}"  # a bake says it itself
+    say(ready)
+    for line in pythons.disagreements(project, version):  # only a digest the registry did not give
+        say(f"but {line}")
+
+
+def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:
+    """A new venv from the dev lock, swapped in once complete (venvs.swap_in)."""
+    venv = project.venv
+    left = f"{venv.name}/ is as it was (run setup again to build it)"
+
+    def make(target: venvs.Venv) -> None:
+        with step(f"creating {target.name}/ with Python {full} ({installer.name})", left):
+            installer.create(target, base)
+        with step(f"installing {DEV_LOCK} into {target.name}/ ({installer.name})", left):
+            installer.sync(target, DEV_LOCK)
+        link_project(project, target)
+
+    try:  # uv's venv is relocatable: built beside; the standard module's is built in place
+        venvs.swap_in(venv, make, beside=installer.uv is not None and venv.exists())
+    except KeyboardInterrupt:
+        raise Interrupted(left) from None
+
+
+def sync(
+    project: Project, installer: installers.Installer, found: list[venvs.Problem | venvs.Difference]
+) -> None:
+    """Makes a whole venv equal to the dev lock in place, naming what goes before it goes."""
+    extra = [d for d in found if isinstance(d, venvs.Difference) and d.kind == "extra"]
+    if extra:
+        names = ", ".join(f"{d.name}=={d.have}" for d in extra)
+        say(
+            f"removing what the locks do not list: {names}. To keep a package, add it to"
+            " requirements-dev.txt (or requirements.txt if the app needs it), then run"
+            f" `{ENV_PY} lock`"
+        )
+    if any(isinstance(item, venvs.Difference) for item in found):
+        left = f"{project.venv.name}/ may be half-installed: run setup again to finish"
+        with step(f"installing {DEV_LOCK} into {project.venv.name}/ ({installer.name})", left):
+            installer.sync(project.venv, DEV_LOCK, remove=[d.name for d in extra])
+    link_project(project, project.venv)
+
+
+def link_project(project: Project, venv: venvs.Venv) -> None:
+    """Puts the project folder on the venv's import path, so that its package imports from
+    notebooks, scripts and tests in any subfolder (as pip's editable installs do)."""
+    where = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site = project.run([venv.python, "-I", "-c", where]).stdout.strip().splitlines()[-1]
+    link = Path(site, venvs.LINK)
+    if (
+        venv == project.venv
+        and link.exists()
+        and link.read_text(encoding="utf-8").strip() != str(project.root)
+    ):
+        say(f"the project link now points to {project.root} (the project moved)")
+    write_text(link, f"{project.root}\n")
+
+
+def lock(
+    project: Project,
+    version: str,
+    upgrade: bool = False,
+    installer: installers.Installer | None = None,
+) -> None:
+    """`lock`: both locks written anew from requirements*.txt for `version`, every hash taken
+    from the index (the pins are kept unless `upgrade`), then every pin confirmed to have a
+    file for each of PLATFORMS; the files that name the Python follow it. The locks and those
+    files change together, or not at all."""
+    refused = {
+        f"{path.name}, line {number}: `{line}` {why}"
+        for source in LOCKS.values()
+        for path, number, line in locks.requirement_lines(project.root / source)
+        if (why := locks.direct_reference(line))
+    }
+    if refused:
+        raise EnvError("; ".join(sorted(refused)))
+    changed = [project.root / name for name in (*LOCKS, "Dockerfile", "pyproject.toml")]
+    with tempfile.TemporaryDirectory(prefix="env-py-") as scratch, restored_on_failure(changed):
+        uv = (
+            installer.uv
+            if installer
+            else installers.find_uv(project) or installers.bootstrap_uv(project)
+        )
+        if not uv:
+            raise EnvError("uv, which writes the locks, is not installed and could not be")
+        installer, left = installers.Installer(project, uv), "the locks are as they were"
+        for name, source in LOCKS.items():
+            with step(f"writing {name} from {source}", left):
+                path = project.root / name
+                # uv keeps the pins it finds in the file it rewrites, but also their hashes
+                # (edited or not), and stops at a line it cannot read: leave it the pins only.
+                old = path.read_text(errors="replace") if path.exists() and not upgrade else ""
+                write_text(
+                    path, "".join(f"{entry}\n" for entry in locks.entries(old, strict=False))
+                )
+                more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
+                more += ["--upgrade"] if upgrade else []
+                options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
+                installer.uv_run(
+                    "pip compile",
+                    source,
+                    "-o",
+                    name,
+                    *options,
+                    "--python-version",
+                    version,
+                    what=f"writing {name}",
+                )
+                body = locks.read_text(path)
+                inputs = locks.inputs_digest(project.root / source, version)
+                write_text(path, locks.header(source, version, inputs, body) + body)
+        with step(f"checking that every pin has a file for {', '.join(PLATFORMS)}", left):
+            missing = uncovered(installer, version, Path(scratch))
+        if missing:
+            raise EnvError(
+                f"{DEV_LOCK} would not install everywhere: {'; '.join(missing[:5])}. The package"
+                " index lacks those files: ask for them there, or limit the requirement to where"
+                " it installs (`name ; sys_platform == 'linux'`)"
+            )
+        pythons.follow(project, version)
+
+
+def uncovered(installer: installers.Installer, version: str, scratch: Path) -> list[str]:
+    """Pins of the dev lock without a hashed file for one of PLATFORMS: uv lists the files each
+    platform can use (pylock.toml), and one of them must have a hash the lock holds."""
+    lock, missing = locks.read(installer.project.root / DEV_LOCK), []
+    for number, (label, platform) in enumerate(PLATFORMS.items()):
+        out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
+        options: list[str | Path] = ["--no-deps", "--python-platform", platform, "--format"]
+        options += ["pylock.toml", "-o", out]
+        done = installer.uv_run(
+            "pip compile --quiet",
+            DEV_LOCK,
+            *options,
+            "--python-version",
+            version,
+            what=what,
+            check=False,
+        )
+        # uv names the first pin without a file for the platform
+        named = re.findall(r"(?i)because (\S+) has no (?:wheels with a match|usable)", done.stdout)
+        if done.returncode != 0 and not named:
+            installer.fail(done, what)
+        no_file = named or locks.without_files(lock, locks.read_text(out))
+        missing += [f"{pin} has no file for {label}" for pin in no_file]
+    return missing

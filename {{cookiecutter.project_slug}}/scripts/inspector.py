@@ -1,0 +1,111 @@
+"""What a venv holds, as its own Python sees it: run inside the venv by env.py
+(`VENV/bin/python -I scripts/inspector.py LOCK`), it prints one line of JSON (see
+venvs.Snapshot). The package's reproducibility.py imports it, so a model's fingerprint reads
+the lock as `check` does.
+
+Lock markers (`; sys_platform == 'win32'`) are evaluated by the `packaging` that pip carries,
+in this very interpreter: every venv has pip, and a venv without it must be rebuilt anyway.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import re
+import sys
+import sysconfig
+from importlib.metadata import PathDistribution
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # -I leaves the project out
+from scripts import locks, venvs
+
+
+def marker_environment() -> dict[str, str]:
+    """The facts about this interpreter that a result depends on."""
+    return {
+        "python_version": "{}.{}".format(*sys.version_info[:2]),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "platform_system": platform.system(),
+        "platform_machine": platform.machine(),
+    }
+
+
+def pins(lock: Path | None) -> dict[str, str] | None:
+    """The lock's `name: version` pins whose markers hold here; None without a lock or pip."""
+    try:
+        from pip._vendor.packaging.markers import Marker
+    except ImportError:
+        return None
+    if lock is None:
+        return None
+    return {
+        e.name: e.version for e in locks.read(lock) if not e.marker or Marker(e.marker).evaluate()
+    }
+
+
+def damage(info: Path, site: Path, name: str) -> str | None:
+    """How an installed package's files differ from its RECORD (missing, or another size)."""
+    try:
+        with open(info / "RECORD", newline="", encoding="utf-8") as record:
+            rows = list(csv.reader(record))
+    except OSError:
+        return "its list of files (RECORD) is missing"
+    bad = []
+    for row in rows:
+        if len(row) < 3 or row[0].endswith(".pyc"):  # caches come and go
+            continue
+        try:
+            size = os.stat(site / row[0]).st_size
+        except OSError:
+            bad.append(row[0])
+            continue
+        if row[2].isdigit() and size != int(row[2]):
+            bad.append(row[0])
+    if bad:
+        files = "1 of its files is" if len(bad) == 1 else f"{len(bad)} of its files are"
+        return f"{files} missing or changed ({bad[0]})"
+    return None
+
+
+def snapshot(lock: Path | None) -> dict[str, Any]:
+    """What this interpreter's venv holds, and `lock`'s pins for it (venvs.Snapshot's fields)."""
+    sites = sorted({Path(sysconfig.get_path(key)) for key in ("purelib", "platlib")})
+    dists: dict[str, str] = {}
+    broken: dict[str, str] = {}
+    for site in sites:
+        for info in sorted([*site.glob("*.dist-info"), *site.glob("*.egg-info")]):
+            name = version = None
+            try:  # no metadata file: None or an error, depending on the Python
+                metadata = PathDistribution(info).metadata
+                name, version = metadata["Name"], metadata["Version"]
+            except Exception:
+                pass
+            if not name or not version:
+                broken[locks.normalize(info.name.split("-")[0])] = (
+                    f"its metadata is missing ({info.name})"
+                )
+                continue
+            dists[locks.normalize(name)] = version
+            problem = damage(info, site, name) if info.suffix == ".dist-info" else None
+            if problem:
+                broken[locks.normalize(name)] = problem
+    link = sites[0] / venvs.LINK
+    config = Path(sys.prefix, "pyvenv.cfg")
+    return {
+        "env": marker_environment(),
+        "dists": dists,
+        "broken": broken,
+        "link": link.read_text(encoding="utf-8").strip() if link.exists() else None,
+        "relocatable": config.exists()
+        and bool(re.search(r"(?m)^relocatable\s*=\s*true", config.read_text())),
+        "pins": pins(lock),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(snapshot(Path(sys.argv[1]) if sys.argv[1:] else None)))

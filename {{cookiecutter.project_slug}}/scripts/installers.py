@@ -1,0 +1,217 @@
+"""uv and pip: finding them, running them with the team's index settings, and saying in one
+line why they failed (scripts/hints.py). uv writes the locks; either one installs them."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from scripts import hints, locks
+from scripts.project import WINDOWS, EnvError, Project, say, step
+from scripts.venvs import Venv
+
+UV_INDEX_SETTINGS = ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL")
+
+
+class Installer:
+    """Makes venvs and installs locks into them: uv when there is one, else venv and pip."""
+
+    def __init__(self, project: Project, uv: Path | None = None) -> None:
+        self.project, self.uv = project, uv
+        self.name = "uv" if uv else "pip"
+
+    def run(
+        self, cmd: Sequence[str | Path], what: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Runs an installer command; a failure is one line, after the installer's own words
+        unless the hint is proven by them."""
+        try:
+            done = self.project.run(cmd)
+        except OSError as error:
+            raise EnvError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from None
+        if check and done.returncode != 0:
+            self.fail(done, what)
+        return done
+
+    def fail(self, done: subprocess.CompletedProcess[str], what: str) -> NoReturn:
+        hint = hints.explain(done.stdout)
+        if not hint or not hint.proven:
+            sys.stderr.write(hints.last_lines(done.stdout))
+        because = hint.text if hint else "see the messages above"
+        raise EnvError(f"{what} failed (exit status {done.returncode}): {because}")
+
+    def uv_run(
+        self, command: str, *args: str | Path, what: str = "", check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """`uv COMMAND ARGS` with the team's index settings (pip's, which uv does not read)."""
+        assert self.uv, "uv_run needs uv"
+        index = (
+            index_options(self.project.venv)
+            if command.startswith(("pip sync", "pip compile"))
+            else []
+        )
+        return self.run([self.uv, *command.split(), *args, *index], what or f"uv {command}", check)
+
+    def create(self, venv: Venv, base: str, seed: bool = True) -> None:
+        """An empty venv of the Python `base`, with pip (`seed`). uv's is relocatable: it can move."""
+        if self.uv:
+            options = ["--prompt", self.project.root.name, "--relocatable", "--quiet"]
+            options += ["--seed"] * seed + ["--python", base]
+            self.uv_run("venv", *options, venv.path, what="creating the venv")
+        else:
+            self.run(
+                [base, "-m", "venv", "--prompt", self.project.root.name, venv.path],
+                "creating the venv",
+            )
+
+    def sync(
+        self, venv: Venv, lock: str, remove: Sequence[str] = (), refetch: Sequence[str] = ()
+    ) -> None:
+        """Makes `venv` hold `lock`, hashes checked, and nothing else. `refetch`: packages to take
+        afresh from the index (uv links installed files to its cache, which may hold the same
+        damaged files), without touching the rest of uv's cache."""
+        if self.uv:
+            again = [
+                f"--{option}-package={name}"
+                for name in refetch
+                for option in ("refresh", "reinstall")
+            ]
+            python: list[str | Path] = ["--python", venv.python]
+            self.uv_run(
+                "pip sync --require-hashes", *again, lock, *python, what="installing the lock"
+            )
+            self.uv_run("pip check", *python)
+            return
+        self.run(
+            [venv.python, "-m", "pip", "install", "--require-hashes", "-r", lock], "installing"
+        )
+        if remove:
+            self.run([venv.python, "-m", "pip", "uninstall", "--yes", *remove], "removing packages")
+        self.run([venv.python, "-m", "pip", "check"], "pip check")
+
+
+def find_uv(project: Project) -> Path | None:
+    """A uv that runs: the venv's (the project's pinned one), PATH's, this Python's, or the one
+    setup installed before for this machine."""
+    in_venv, folder = project.venv.exe("uv"), machine_uv(project)
+    found = [in_venv, Path(shutil.which("uv") or in_venv)]
+    found += folder.glob(f"*/{in_venv.name}") if folder else []
+    if importlib.util.find_spec("uv"):  # the uv package of PyPI, in this Python
+        found.append(Path(importlib.import_module("uv").find_uv_bin()))
+    for uv in found:
+        if WINDOWS and uv == in_venv and in_venv.is_file():
+            # Windows cannot replace a running .exe, and a sync may update uv itself: run a copy.
+            uv = Path(tempfile.gettempdir(), f"uv-for-{project.root.name}.exe")
+            shutil.copy2(in_venv, uv)
+        if uv.is_file() and project.run([uv, "--version"]).returncode == 0:
+            return uv
+    return None
+
+
+def machine_uv(project: Project) -> Path | None:
+    """The folder where setup keeps the uv the dev lock pins, once per machine (not per venv)."""
+    try:
+        pin = next(
+            entry for entry in locks.read(project.root / locks.DEV_LOCK) if entry.name == "uv"
+        )
+    except (locks.LockError, StopIteration):
+        return None
+    return cache_folder() / f"uv-{pin.version}"
+
+
+def cache_folder() -> Path:
+    """Where env.py keeps, once per machine, the tools it brings (uv, cruft)."""
+    cache = os.environ.get("LOCALAPPDATA" if WINDOWS else "XDG_CACHE_HOME")
+    return Path(cache or Path.home() / ".cache", "env-py")
+
+
+def bootstrap_uv(project: Project) -> Path | None:
+    """uv is nowhere: this Python's pip installs the dev lock's uv, hash-checked, into this
+    machine's cache folder (machine_uv), for every project. None when it cannot: then the
+    standard venv and pip do it all."""
+    folder = machine_uv(project)
+    try:
+        if folder is None:
+            raise EnvError(f"{locks.DEV_LOCK} pins no uv")
+        if not importlib.util.find_spec("pip"):
+            raise EnvError(f"{sys.executable} has no pip")
+        pin = next(
+            entry for entry in locks.read(project.root / locks.DEV_LOCK) if entry.name == "uv"
+        )
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".uv-") as scratch:
+            requirement = Path(scratch, "uv.txt")
+            requirement.write_text(
+                f"{pin} " + " ".join(f"--hash=sha256:{h}" for h in sorted(pin.hashes))
+            )
+            pip = [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--require-hashes",
+                "--target",
+            ]
+            with step(f"installing uv {pin.version} with pip, once for this machine ({folder})"):
+                Installer(project).run(
+                    [*pip, Path(scratch, "uv"), "-r", requirement], "installing uv"
+                )
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(Path(scratch, "uv"), folder)
+        return next(folder.glob(f"*/{project.venv.exe('uv').name}"))
+    except (EnvError, OSError, StopIteration) as error:
+        say(f"uv could not be installed ({error}): the standard venv module and pip do the work")
+        return None
+
+
+def pip_settings(venv: Venv) -> dict[str, str]:
+    """pip's index settings: PIP_INDEX_URL and PIP_EXTRA_INDEX_URL, else pip's config files,
+    read in pip's order ([global], then [install]); PIP_CONFIG_FILE=os.devnull: none."""
+    chosen, home = os.environ.get("PIP_CONFIG_FILE"), Path.home()
+    if chosen == os.devnull:
+        files = []
+    elif WINDOWS:
+        appdata = os.environ.get("APPDATA", home)
+        files = [Path(os.environ.get("ProgramData", "C:/ProgramData"), "pip/pip.ini")]
+        files += [home / "pip/pip.ini", Path(appdata, "pip/pip.ini"), venv.path / "pip.ini"]
+    else:
+        dirs = os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")
+        files = [Path(folder, "pip/pip.conf") for folder in dirs] + [Path("/etc/pip.conf")]
+        files += [Path("/Library/Application Support/pip/pip.conf"), home / ".pip/pip.conf"]
+        files += [Path(os.environ.get("XDG_CONFIG_HOME", home / ".config"), "pip/pip.conf")]
+        files += [home / "Library/Application Support/pip/pip.conf", venv.path / "pip.conf"]
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(files + ([Path(chosen)] if chosen and files else []))  # later files win
+    settings = {}
+    for section in ("global", "install"):
+        if config.has_section(section):
+            settings.update({k: v for k, v in config[section].items() if "index-url" in k})
+    for key in ("index-url", "extra-index-url"):
+        value = os.environ.get("PIP_" + key.upper().replace("-", "_"))
+        if value is not None:
+            settings[key] = value
+    return settings
+
+
+def index_options(venv: Venv) -> list[str]:
+    """pip's index settings, as options for uv; none when uv has settings of its own."""
+    if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
+        return []
+    settings = pip_settings(venv)
+    options = ["--index-url", settings["index-url"]] if settings.get("index-url") else []
+    for url in settings.get("extra-index-url", "").split():
+        options += ["--extra-index-url", url]
+    if "--extra-index-url" in options:
+        # pip takes the best version from all its indexes; uv, by default, the first index
+        # that has the package at all. The team chose pip's way.
+        options += ["--index-strategy", "unsafe-best-match"]
+    return options

@@ -1,0 +1,158 @@
+"""The project as env.py sees it: its folder and venv, how commands are run, how messages are
+said, and how files are written (whole or not at all)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from scripts.venvs import Venv
+
+WINDOWS = sys.platform == "win32"
+ENV_PY = r"py scripts\env.py" if WINDOWS else "python3 scripts/env.py"
+SETUP = f"{ENV_PY} setup"  # the command every "how to finish" message names
+# pyproject.toml names the venv's folder: [tool.env-py] venv = "venv"
+VENV_SETTING = re.compile(r'(?ms)^\[tool\.env-py\][^\[]*?^venv\s*=\s*"([^"]+)"')
+
+
+class EnvError(Exception):
+    """A problem the user can act on: printed as one line, exit status 1."""
+
+
+class Interrupted(Exception):
+    """A signal during a step: the message says what the step left."""
+
+
+class Runner:
+    """Runs a command in the project folder and returns its exit status and output (stdout
+    and stderr together). The one seam to the outside: unit tests hand env.py a fake."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+
+    def __call__(
+        self, cmd: Sequence[str | Path], env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(part) for part in cmd],
+            cwd=self.cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+
+
+class Project:
+    """A project folder, its venv (named in pyproject.toml) and the runner of its commands."""
+
+    def __init__(self, root: Path, runner: Runner | None = None) -> None:
+        self.root = root
+        found = VENV_SETTING.search(self.text("pyproject.toml"))
+        self.venv = Venv(root / (found.group(1) if found else "venv"))
+        self.run = runner or Runner(root)
+
+    def text(self, name: str) -> str:
+        """A file of the project as text ("" when it does not exist)."""
+        path = self.root / name
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def shell_word(word: str) -> str:
+    """`word` quoted so that bash, zsh, fish and PowerShell all read it as it is."""
+    if re.fullmatch(r"[\w./:\\@~+=-]+", word):
+        return word
+    if "'" not in word:
+        return f"'{word}'"
+    return (
+        '"' + word + '"' if not re.search(r'[$`"\\]', word) else "'" + word.replace("'", "''") + "'"
+    )
+
+
+def say(message: str, *, error: bool = False) -> None:
+    """Every message of env.py: one line (or a header and indented lines)."""
+    print(f"env.py: {message}", file=sys.stderr if error else sys.stdout, flush=True)
+
+
+@contextlib.contextmanager
+def step(title: str, left: str = "nothing was left half-done") -> Iterator[None]:
+    """Says what is being done, then how long it took; an interruption says what it left."""
+    say(f"{title} ...")
+    started = time.perf_counter()
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(left) from None
+    say(f"  done in {time.perf_counter() - started:.1f} s")
+
+
+def write_text(path: Path, text: str | bytes) -> None:
+    """Writes a file whole or not at all (beside it first, then renamed into place), with LF
+    line endings on every system, so it has the same bytes everywhere."""
+    umask = os.umask(0o22)
+    os.umask(umask)
+    mode = path.stat().st_mode if path.exists() else 0o666 & ~umask
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(temporary, mode)
+        with open(fd, "wb") as file:
+            file.write(text.encode() if isinstance(text, str) else text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def restored_on_failure(paths: Iterable[Path]) -> Iterator[None]:
+    """The files `paths` as they were, should anything below fail or be interrupted."""
+    before = {path: path.read_bytes() if path.exists() else None for path in paths}
+    try:
+        yield
+    except BaseException:
+        for path, content in before.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            elif not path.exists() or path.read_bytes() != content:
+                write_text(path, content)
+        raise
+
+
+@contextlib.contextmanager
+def one_at_a_time(root: Path, command: str) -> Iterator[None]:
+    """One `setup` or `lock` at a time in a project: a second one waits. The lock is on the
+    project folder (on Windows, a file of the temp folder named after it) and ends with the
+    process, however that ends."""
+    if sys.platform == "win32":
+        key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        handle = os.open(Path(tempfile.gettempdir(), f"env-py-{key}.lock"), os.O_RDWR | os.O_CREAT)
+    else:
+        handle = os.open(root, os.O_RDONLY)
+    try:
+        for attempt in range(10**9):
+            try:
+                if sys.platform == "win32":
+                    import msvcrt
+
+                    msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+                else:
+                    import fcntl
+
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if not attempt:
+                    say(f"another setup or lock is running in this project: this {command} waits")
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(handle)

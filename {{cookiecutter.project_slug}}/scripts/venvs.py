@@ -1,0 +1,215 @@
+"""A venv: where its files are (only the Venv type knows the layout), what it holds (its own
+Python tells, running scripts/inspector.py), what is wrong with it, and how a new one is
+built beside it and swapped in only when complete."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+WINDOWS = sys.platform == "win32"
+INSPECTOR = Path(__file__).with_name("inspector.py")
+LINK = "project-root.pth"  # puts the project folder on the venv's import path
+SEED = {"pip", "setuptools", "wheel"}  # every venv may bring these: they count only when pinned
+
+
+class Venv:
+    """A venv's folder and the paths inside it, on every system."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self.bin = path / ("Scripts" if WINDOWS else "bin")
+        self.python = self.exe("python")
+        self.config = path / "pyvenv.cfg"
+
+    def exe(self, name: str) -> Path:
+        return self.bin / (f"{name}.exe" if WINDOWS else name)
+
+    def sibling(self, kind: str) -> Venv:
+        """venv.new (being built), venv.old (set aside until the new one is in), venv.trash."""
+        return Venv(self.path.with_name(f"{self.name}.{kind}"))
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def home(self) -> str | None:
+        """The folder of the Python it was made from, as pyvenv.cfg says."""
+        text = self.config.read_text(errors="replace") if self.config.is_file() else ""
+        found = re.search(r"(?m)^home\s*=\s*(.*)$", text)
+        return found.group(1).strip() if found else None
+
+    def activate_command(self, shell: str = os.environ.get("SHELL", "")) -> str:
+        """How to activate the venv from the project folder, in the user's shell."""
+        if WINDOWS:
+            return rf"{self.name}\Scripts\activate"
+        return f"source {self.name}/bin/activate" + (".fish" if shell.endswith("fish") else "")
+
+
+class Snapshot(NamedTuple):
+    """What a venv holds, as its own Python sees it (scripts/inspector.py)."""
+
+    env: dict[str, str]  # python_version, python_full_version, platform_system, ...
+    dists: dict[str, str]  # installed packages: name: version
+    broken: dict[str, str]  # packages whose files differ from their RECORD: name: how
+    link: str | None  # the folder project-root.pth names
+    relocatable: bool  # made by uv --relocatable: it can move with the project
+    pins: dict[str, str] | None  # the lock's pins whose markers hold here (None: not asked)
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a venv, and whether it takes a new venv (`rebuild`)."""
+
+    subject: str
+    text: str
+    rebuild: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.text}" if self.subject else self.text
+
+
+class Difference(NamedTuple):
+    """An installed package that differs from the lock: missing, changed or extra."""
+
+    kind: str
+    name: str
+    have: str | None
+    want: str | None
+    lock: str
+    rebuild: bool = False  # a sync repairs it
+
+    def __str__(self) -> str:
+        if self.kind == "missing":
+            return f"missing: {self.name}=={self.want}"
+        if self.kind == "extra":
+            return f"extra: {self.name}=={self.have} (not in {self.lock})"
+        return f"changed: {self.name} is {self.have}, {self.lock} says {self.want}"
+
+
+Runs = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def inspect(venv: Venv, run: Runs, lock: Path | None) -> Snapshot | None:
+    """The venv as its own Python sees it, with `lock`'s pins for it (none when `lock` is None:
+    a stale lock is no measure); None when its Python does not start."""
+    done = (
+        run([venv.python, "-I", INSPECTOR, *([lock] if lock else [])])
+        if venv.python.exists()
+        else None
+    )
+    try:
+        return (
+            Snapshot(**json.loads(done.stdout.splitlines()[-1]))
+            if done and done.returncode == 0
+            else None
+        )
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
+def differences(pins: dict[str, str], dists: dict[str, str], lock: str) -> list[Difference]:
+    """How installed packages differ from a lock's pins (SEED counts only when pinned)."""
+    found = []
+    for name in sorted(pins.keys() | dists.keys()):
+        have, want = dists.get(name), pins.get(name)
+        if have is None:
+            found.append(Difference("missing", name, None, want, lock))
+        elif want is None:
+            if name not in SEED:
+                found.append(Difference("extra", name, have, None, lock))
+        elif have != want:
+            found.append(Difference("changed", name, have, want, lock))
+    return found
+
+
+def problems(
+    venv: Venv, snap: Snapshot | None, python: str, root: Path, lock: str
+) -> list[Problem | Difference]:
+    """Everything wrong with the venv for a project at `root` using Python `python`."""
+    if not venv.exists():
+        return [Problem("", f"no venv at {venv.name}/")]
+    where = venv.python.relative_to(venv.path.parent)
+    if snap is None:
+        home = venv.home()
+        if not home:
+            return [
+                Problem("python", f"{where} is missing or does not run: the venv is incomplete")
+            ]
+        return [
+            Problem(
+                "python", f"{where} does not start: the Python it was made from ({home}) changed"
+            )
+        ]
+    found: list[Problem | Difference] = []
+    if snap.env["python_version"] != python:
+        found.append(
+            Problem(
+                "python",
+                f"the venv has {snap.env['python_full_version']}, .python-version says {python}",
+            )
+        )
+    found += [Problem(name, text) for name, text in snap.broken.items()]
+    if "pip" not in snap.dists:
+        found.append(Problem("pip", "missing, so the venv cannot install anything"))
+    if snap.link != str(root):
+        moved = f"the venv was made for {snap.link}, not {root} (was the project moved?)"
+        missing = f"{LINK} is missing, so the package may not import"
+        # A venv of the standard venv module holds absolute paths: it is built anew.
+        found.append(Problem("project link", moved if snap.link else missing, not snap.relocatable))
+    return found + (differences(snap.pins, snap.dists, lock) if snap.pins is not None else [])
+
+
+def plan(found: list[Problem | Difference]) -> str:
+    """What setup does about `found`: "build" a new venv, "sync" this one, or "keep" it."""
+    return "build" if any(item.rebuild for item in found) else "sync" if found else "keep"
+
+
+def discard(folder: Venv, trash: Venv) -> None:
+    """Removes a folder of ours: renamed to `trash` first, so that half a removal is never
+    taken for a venv."""
+    if folder.exists():
+        shutil.rmtree(trash.path, ignore_errors=True)
+        os.replace(folder.path, trash.path)
+    shutil.rmtree(trash.path, ignore_errors=True)
+
+
+def recover(venv: Venv) -> bool:
+    """Undoes what an interrupted build left: an unfinished new venv goes, and the venv set
+    aside for it comes back. True when one came back."""
+    trash, old = venv.sibling("trash"), venv.sibling("old")
+    discard(venv.sibling("new"), trash)
+    if not old.exists():
+        return False
+    discard(venv, trash)
+    os.replace(old.path, venv.path)
+    return True
+
+
+def swap_in(venv: Venv, build: Callable[[Venv], None], beside: bool) -> None:
+    """Builds a new venv with `build` and puts it in place of `venv` only once it is complete.
+    `beside`: built in venv.new (a relocatable venv can move); else built in place while
+    the old venv waits in venv.old. Whatever fails or is interrupted, the old venv stays."""
+    new, old, trash = venv.sibling("new"), venv.sibling("old"), venv.sibling("trash")
+    discard(new, trash)
+    try:
+        if not beside and venv.exists():
+            os.replace(venv.path, old.path)
+        build(new if beside else venv)
+        if beside:
+            if venv.exists():
+                os.replace(venv.path, old.path)
+            os.replace(new.path, venv.path)
+    except BaseException:
+        discard(new, trash)
+        if old.exists():
+            discard(venv, trash)
+            os.replace(old.path, venv.path)
+        raise
+    discard(old, trash)
