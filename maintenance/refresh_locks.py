@@ -39,6 +39,7 @@ ENV = {**{k: v for k, v in os.environ.items() if not k.startswith(("PIP_INDEX", 
        "PIP_CONFIG_FILE": os.devnull}
 # The generated project's own modules for locks and base images (they have no Jinja).
 sys.path.insert(0, str(SHIPPED.parent))
+sys.dont_write_bytecode = True  # no __pycache__ in the template, which bakes would copy
 from scripts import locks, pythons  # noqa: E402
 
 # Top-level names a venv can import, from each installed package's RECORD.

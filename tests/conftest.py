@@ -60,6 +60,23 @@ def pypi_alone():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def own_machine_cache(tmp_path_factory):
+    """The tools env.py brings once per machine (uv, cruft) go to the test run's own cache folder,
+    so no test finds one another run left; uv's and pip's package caches stay warm."""
+    home = os.path.expanduser("~/.cache")
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "UV_CACHE_DIR", "PIP_CACHE_DIR")}
+    os.environ["UV_CACHE_DIR"] = saved["UV_CACHE_DIR"] or f"{saved['XDG_CACHE_HOME'] or home}/uv"
+    os.environ["PIP_CACHE_DIR"] = saved["PIP_CACHE_DIR"] or f"{saved['XDG_CACHE_HOME'] or home}/pip"
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("machine-cache"))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
 def registry():
     """Base-image lookups go to a registry on loopback: Docker Hub cannot be reached here, and
     a test must never move a project's base to a digest of the day."""

@@ -127,7 +127,7 @@ def test_a_base_without_digest_says_so_and_lock_pins_it_once_the_registry_answer
     tag = f"{HOST_PYTHON}-slim-trixie"
     offline = project.env_py("setup", env={"ENV_PY_REGISTRY": "http://127.0.0.1:9"})
     assert f"but Dockerfile: python:{tag} has no digest: `lock` pins it" in offline.stdout  # ready, but
-    assert f"the Dockerfile's base python:{tag} has no digest: `lock` pins it once it is answered (cannot ask" in (
+    assert f"the Dockerfile's base python:{tag} has no digest yet (cannot ask" in (
         offline.stdout)
     done = project.env_py("check", check=False)
     assert f"Dockerfile: python:{tag} has no digest: `lock` pins it" in done.stdout

@@ -173,7 +173,9 @@ def test_the_update_workflow_commits_the_template_change_and_names_the_conflicts
     ws = workspace
     out = ws.root / "out"
     out.mkdir()
-    ws.run(*cruft("create", "--no-input", ws.template, "--extra-context", '{"create_venv": false}'), cwd=out)
+    ws.git(ws.template, "tag", "v9.9.8")  # a project made from a version follows versions
+    ws.run(*cruft("create", "--no-input", ws.template, "--checkout", "v9.9.8", "--extra-context",
+                  '{"create_venv": false}'), cwd=out)
     project = out / "my_project"
     ws.git(project, "add", ".cruft.json")
     ws.git(project, "commit", "--quiet", "-m", "Link to the template")
@@ -197,7 +199,7 @@ def test_the_update_workflow_commits_the_template_change_and_names_the_conflicts
     assert ".envrc" in (project / ".gitignore").read_text()
     assert ws.git(project, "status", "--porcelain") == ""  # all of it committed
     body = (ws.root / "tmp" / "steps" / "runner" / "template-update.md").read_text()
-    assert "resolve these by hand" in body and "- README.md" in body and ".gitignore" not in body
+    assert "resolve these before merging" in body and "- README.md" in body and ".gitignore" not in body
     shutil.rmtree(ws.root / "tmp" / "steps")
 
 
@@ -208,7 +210,7 @@ def test_the_update_workflow_skips_a_project_not_made_with_cruft_in_one_line(wor
     project = ws.root / "out" / "my_project"
     (ws.root / "tmp" / "steps").mkdir()
     [step], output = run_update_steps(project, ws.root / "tmp" / "steps")
-    assert step.stdout == "No .cruft.json: this project was not made with cruft, so there is no template to follow.\n"
+    assert step.stdout == "No .cruft.json: this project records no template to follow.\n"
     assert output == {}
     shutil.rmtree(ws.root / "tmp" / "steps")
 

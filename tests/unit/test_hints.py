@@ -4,7 +4,6 @@ settings handed to uv, secrets masked: scripts/hints.py and scripts/installers.p
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from helpers import scripts_module
@@ -104,8 +103,9 @@ def test_pip_settings_become_uv_options_with_pips_index_strategy(monkeypatch, tm
     for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX",
                  "UV_EXTRA_INDEX_URL"):
         monkeypatch.delenv(name, raising=False)
-    assert installers.index_options(Venv(tmp_path / "venv")) == ["--index-url", "https://mirror/simple", "--extra-index-url",
-                                      "https://team/simple", "--index-strategy", "unsafe-best-match"]
+    venv = Venv(tmp_path / "venv")
+    assert installers.index_options(venv) == ["--index-url", "https://mirror/simple", "--extra-index-url",
+                                              "https://team/simple", "--index-strategy", "unsafe-best-match"]
     monkeypatch.setenv("PIP_INDEX_URL", "https://from-env/simple")  # the environment wins, as in pip
     assert installers.index_options(Venv(tmp_path / "venv"))[:2] == ["--index-url", "https://from-env/simple"]
     monkeypatch.setenv("UV_DEFAULT_INDEX", "https://uv-own/simple")  # uv's own settings: left to uv

@@ -61,7 +61,7 @@ class Installer:
         return self.run([self.uv, *command.split(), *args, *index], what or f"uv {command}", check)
 
     def create(self, venv: Venv, base: str, seed: bool = True) -> None:
-        """An empty venv of the Python `base`, with pip (`seed`). uv's is relocatable: it can move."""
+        """An empty venv of the Python `base`, with pip if `seed`. uv's can move (relocatable)."""
         if self.uv:
             options = ["--prompt", self.project.root.name, "--relocatable", "--quiet"]
             options += ["--seed"] * seed + ["--python", base]

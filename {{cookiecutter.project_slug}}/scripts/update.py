@@ -88,7 +88,7 @@ def choose(git: Git, recorded: str, checkout: str | None) -> tuple[str, str] | N
     if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False):
         candidates = [branch]
     else:
-        tags = [tag for tag in git("tag", "--list", "v*").split() if VERSION.fullmatch(tag)]
+        tags = [tag for tag in str(git("tag", "--list", "v*")).split() if VERSION.fullmatch(tag)]
         candidates = sorted(tags, key=lambda tag: tuple(map(int, VERSION.findall(tag)[0])))[::-1]
     for ref in candidates:
         commit = str(git("rev-parse", f"{ref}^{{commit}}"))
@@ -165,7 +165,7 @@ def cruft_command(project: Project) -> list[str]:
     """cruft, from a venv made once per machine from scripts/cruft.lock, hash-checked."""
     digest = locks.content_digest(locks.read_text(CRUFT_LOCK))
     home = installers.cache_folder() / f"cruft-{digest}"
-    venv = Venv(home)
+    venv = Venv(home)  # built beside, then moved: run as `python -m cruft`, which moves with it
     if not venv.exe("cruft").exists():
         uv = installers.find_uv(project)
         home.parent.mkdir(parents=True, exist_ok=True)
@@ -176,4 +176,4 @@ def cruft_command(project: Project) -> list[str]:
                 installer.create(new, sys.executable, seed=False)
                 installer.sync(new, str(CRUFT_LOCK))
             os.replace(new.path, home)
-    return [str(venv.exe("cruft"))]
+    return [str(venv.python), "-m", "cruft"]
