@@ -187,7 +187,7 @@ def main(answers, root):
         except OSError as error:
             print(f"\nNo git repository was made: {error}")
     if ready:
-        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {project_of(root).venv.activate_command()}"
+        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {project_of(root).activate_command()}"
               "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
               "\n    python -m pytest")
 

@@ -108,9 +108,8 @@ def test_a_package_setup_would_remove_is_kept_as_the_message_says(cookies):
     project = bake(cookies, init_git=False)
     project.run(project.python, "-m", "pip", "install", "--quiet", "six")
     check = project.env_py("check", check=False)
-    assert "it removes six==" in check.stdout and "to keep one, add it to requirements*.txt" in check.stdout
-    project.add_requirement("six", "requirements-dev.txt")  # what it says, then setup (which locks first)
-    project.env_py("setup")
+    assert "it removes six==" in check.stdout and "to keep one, `python3 scripts/env.py add` it" in check.stdout
+    project.env_py("add", "--dev", "six")  # what it says
     project.run(project.python, "-c", "import six")
     assert project.env_py("check").returncode == 0
 

@@ -270,7 +270,7 @@ def test_a_full_disk_during_a_rebuild_keeps_the_old_venv_and_says_so(cookies, tm
         filler.write_bytes(b"\0" * (free - 2_000_000))  # 2 MB left: not enough for a new venv
         full = subprocess.run([sys.executable, "scripts/env.py", "setup"], cwd=copy, capture_output=True, text=True)
         assert full.returncode == 1
-        assert "the disk is full: free some space, then run the command again" in full.stderr, full.stderr
+        assert "the disk is full: free some space, then run it again" in full.stderr, full.stderr
         assert not (copy / "venv.new").exists()
         subprocess.run([copy / "venv/bin/python", "-c", "import pytest"], check=True)
         filler.unlink()

@@ -32,7 +32,8 @@ class FakeRunner:
 
     def make_venv(self, folder: Path, dists: dict[str, str], **state) -> None:
         (folder / "bin").mkdir(parents=True)
-        (folder / "bin/python").write_text("")
+        for name in ("python", "activate", "activate.fish"):
+            (folder / "bin" / name).write_text("")
         (folder / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\nrelocatable = true\n")
         key = uuid.uuid4().hex
         (folder / "fake-id").write_text(key)
@@ -73,7 +74,7 @@ class FakeRunner:
             link = folder / "site/project-root.pth"
             pins = {entry.name: entry.version for entry in locks.read(Path(cmd[3]))} if cmd[3:] else None
             snapshot = {"env": {"python_version": HERE, "python_full_version": platform.python_version()},
-                        "dists": state["dists"], "broken": state["broken"], "relocatable": True, "pins": pins,
+                        "dists": state["dists"], "broken": state["broken"], "relocatable": True, "pins": pins, "isolated": False,
                         "link": link.read_text().strip() if link.exists() else None}
             return done(json.dumps(snapshot))
         raise AssertionError(f"unexpected command {cmd}")
@@ -207,9 +208,9 @@ def test_ctrl_c_during_a_rebuild_leaves_the_old_venv_as_it_was(project, capsys):
 @pytest.mark.parametrize("damage, code, words", [
     ("none", 0, ["in sync: venv/ is whole and matches requirements-dev.lock (2 pins)"]),
     ("extra", 1, ["extra: left-pad==1.0 (not in requirements-dev.lock)",
-                  "it removes left-pad==1.0: to keep one, add it to requirements*.txt"]),
+                  "it removes left-pad==1.0: to keep one, `python3 scripts/env.py add` it (--dev: a tool)"]),
     ("broken", 1, ["six: 1 of its files is missing or changed (six.py)",
-                   "(it builds a new venv/ beside this one and swaps it in when complete)"]),
+                   "(it builds a new venv/ beside this one, swapped in when complete)"]),
     ("stale", 1, ["requirements-dev.lock is stale", "(it writes the locks first, then makes the venv equal to them)"]),
     ("no-venv", 2, ["no venv at venv/: run `python3 scripts/env.py setup`"]),
 ])

@@ -94,10 +94,13 @@ def test_the_printed_cd_path_is_read_the_same_by_every_shell(tmp_path, monkeypat
         assert done.stdout.strip() == str(tmp_path / folder), done.stderr
 
 
-def test_the_next_steps_activate_line_comes_from_the_projects_scripts(tmp_path):
-    """One home: the hook asks the project's scripts/, which setup uses too."""
+def test_the_next_steps_activate_line_comes_from_the_projects_scripts(tmp_path, monkeypatch):
+    """One home: the hook asks the project's scripts/, which setup uses too; the hook runs in
+    the project folder, and the next steps `cd` there first."""
     project = tmp_path / "project"
     shutil.copytree(TEMPLATE / "{{cookiecutter.project_slug}}" / "scripts", project / "scripts")
     (project / "pyproject.toml").write_text('[tool.env-py]\nvenv = ".venv"\n')
-    assert post_gen.project_of(project).venv.activate_command() in ("source .venv/bin/activate",
-                                                                    "source .venv/bin/activate.fish")
+    monkeypatch.chdir(project)
+    assert post_gen.project_of(project).activate_command("bash") == "source .venv/bin/activate"
+    monkeypatch.chdir(tmp_path)  # elsewhere, the path is whole
+    assert post_gen.project_of(project).activate_command("fish") == f"source {project}/.venv/bin/activate.fish"

@@ -13,13 +13,16 @@ venvs = scripts_module("venvs")
 inspector = scripts_module("inspector")
 ROOT = Path("/project")
 WHOLE = {"env": {"python_version": "3.12", "python_full_version": "3.12.4"}, "dists": {"pip": "25.0", "six": "1.17.0"},
-         "broken": {}, "link": str(ROOT), "relocatable": True, "pins": {"six": "1.17.0"}}
+         "broken": {}, "link": str(ROOT), "relocatable": True, "pins": {"six": "1.17.0"}, "isolated": False,
+         "failing": []}
 
 
 def problems(tmp_path, **changes):
     """The problems of a venv that exists and answers WHOLE with `changes`."""
     venv = venvs.Venv(tmp_path / "venv")
-    venv.path.mkdir(exist_ok=True)
+    for script in venv.activation_scripts():
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text("")
     return venvs.problems(venv, venvs.Snapshot(**{**WHOLE, **changes}), "3.12", ROOT, "requirements-dev.lock")
 
 
@@ -58,11 +61,14 @@ def test_a_venv_whose_python_does_not_start_names_the_python_it_was_made_from(tm
     venv = venvs.Venv(tmp_path / "venv")
     venv.path.mkdir()
     [found] = venvs.problems(venv, None, "3.12", ROOT, "requirements-dev.lock")
-    assert str(found) == "python: venv/bin/python is missing or does not run: the venv is incomplete"
+    assert str(found) == "python: venv/bin/python is missing: the venv is incomplete"
     venv.config.write_text("home = /gone/bin\nversion = 3.12.4\n")
-    [found] = venvs.problems(venv, None, "3.12", ROOT, "requirements-dev.lock")
-    assert str(found) == "python: venv/bin/python does not start: the Python it was made from (/gone/bin) changed"
+    [found] = venvs.problems(venv, "exit status 1: Fatal Python error", "3.12", ROOT, "requirements-dev.lock")
+    assert str(found) == "python: venv/bin/python does not start: the Python it was made from (/gone/bin) is gone"
     assert venvs.plan([found]) == "build"
+    venv.config.write_text(f"home = {Path(sys.executable).parent}\n")  # its Python is there: something else
+    [found] = venvs.problems(venv, "exit status 1: Fatal Python error", "3.12", ROOT, "requirements-dev.lock")
+    assert str(found) == "python: venv/bin/python does not start (exit status 1: Fatal Python error)"
     assert str(venvs.problems(venvs.Venv(tmp_path / "none"), None, "3.12", ROOT, "x")[0]) == "no venv at none/"
 
 
@@ -71,7 +77,7 @@ def test_the_inspector_reads_this_python_and_evaluates_markers_with_pips_packagi
     here = "{}.{}".format(*sys.version_info)
     lock.write_text(f"pytest=={pytest.__version__} ; python_version == '{here}'\n"
                     "colorama==0.4.6 ; sys_platform == 'win32'\nsix==1.17.0 ; python_version < '3.0'\n")
-    state = venvs.Snapshot(**inspector.snapshot(lock))
+    state = venvs.Snapshot(**inspector.snapshot(lock), failing=[])
     assert state.env["python_full_version"].startswith(f"{here}.")
     assert state.dists["pytest"] == pytest.__version__ and state.broken == {}
     assert state.pins == ({"colorama": "0.4.6"} if sys.platform == "win32" else {}) | {"pytest": pytest.__version__}

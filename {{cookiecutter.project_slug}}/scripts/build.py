@@ -39,8 +39,11 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
         )
     switched = [".python-version", "Dockerfile", "pyproject.toml", *LOCKS] if python else []
     with restored_on_failure(project.root / name for name in switched):
-        version = pythons.switch(project, python) if python else pythons.wanted(project)
-        base, full = pythons.find(version)
+        if python:
+            version, base, full = pythons.switch(project, python, uv)
+        else:
+            version = pythons.wanted(project)
+            base, full = pythons.find(project, version, uv)
         if not uv and backend == "auto":
             uv = installers.bootstrap_uv(project)
         installer = installers.Installer(project, uv)
@@ -61,11 +64,13 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
             sync(project, installer, found)
         if found:  # what was done is verified, once
             snap = venvs.inspect(venv, project.run, dev_lock)
-        if snap and snap.broken and uv:  # files uv linked from its cache, damaged there too
-            names = ", ".join(snap.broken)
+        damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
+        if damaged and uv:  # files uv linked from its cache, damaged there too
+            names = ", ".join(damaged)
             say(f"fetching {names} afresh (uv's cache holds the same damaged files)")
-            installer.sync(venv, DEV_LOCK, refetch=list(snap.broken))
+            installer.sync(venv, DEV_LOCK, refetch=list(damaged))
             snap = venvs.inspect(venv, project.run, dev_lock)
+        keep_git_hook(project)
     left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     if left:
         raise EnvError(
@@ -73,7 +78,7 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
         )
     ready = f"ready in {time.perf_counter() - started:.1f} s"
     if not os.environ.get("ENV_PY_BAKE") and os.environ.get("VIRTUAL_ENV") != str(venv.path):
-        ready += f". Activate the venv with: {venv.activate_command()}"  # a bake says it itself
+        ready += f". Activate the venv with: {project.activate_command()}"  # a bake says it itself
     say(ready)
     for line in pythons.disagreements(project, version):  # only a digest the registry did not give
         say(f"but {line}")
@@ -82,7 +87,8 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
 def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:
     """A new venv from the dev lock, swapped in once complete (venvs.swap_in)."""
     venv = project.venv
-    left = f"{venv.name}/ is as it was (run setup again to build it)"
+    was = "is as it was" if venv.exists() else "was not made"
+    left = f"{venv.name}/ {was} (run setup again to build it)"
 
     def make(target: venvs.Venv) -> None:
         with step(f"creating {target.name}/ with Python {full} ({installer.name})", left):
@@ -122,13 +128,22 @@ def link_project(project: Project, venv: venvs.Venv) -> None:
     where = "import sysconfig; print(sysconfig.get_path('purelib'))"
     site = project.run([venv.python, "-I", "-c", where]).stdout.strip().splitlines()[-1]
     link = Path(site, venvs.LINK)
-    if (
-        venv == project.venv
-        and link.exists()
-        and link.read_text(encoding="utf-8").strip() != str(project.root)
-    ):
+    before = venvs.linked_folder(link.read_text(encoding="utf-8")) if link.exists() else None
+    if venv is project.venv and before and before != str(project.root):
         say(f"the project link now points to {project.root} (the project moved)")
-    write_text(link, f"{project.root}\n")
+    write_text(link, venvs.link_line(project.root))
+
+
+def keep_git_hook(project: Project) -> None:
+    """pre-commit's git hook names the venv's Python it was installed with: after a move or a
+    rebuild elsewhere, it is installed again, so commits keep running the checks."""
+    hook = project.root / ".git" / "hooks" / "pre-commit"
+    text = hook.read_text(errors="replace") if hook.is_file() else ""
+    named = re.search(r"(?m)^INSTALL_PYTHON=(.*)$", text)
+    tool = project.venv.exe("pre-commit")
+    if named and named.group(1).strip("'\"") != str(project.venv.python) and tool.exists():
+        project.run([tool, "install"])
+        say("the git hook of pre-commit now runs this venv's checks (the project moved)")
 
 
 def lock(

@@ -7,6 +7,8 @@
     python3 scripts/env.py lock      rewrite the locks from requirements*.txt
                                      (--check: are they up to date? --upgrade: newest pins)
     python3 scripts/env.py check     is the venv whole, and equal to the locks and .python-version?
+    python3 scripts/env.py add NAME  add a requirement (--dev: a tool), lock and set up; `remove`
+    python3 scripts/env.py run TOOL  run a tool of the venv, active or not (ruff, mypy, pytest)
     python3 scripts/env.py update    bring in the template's newer version (cruft), never an older
 
 (On Windows: `py scripts\\env.py setup`.) You edit requirements.txt and requirements-dev.txt;
@@ -24,13 +26,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
-from scripts import build, locks, pythons, update, venvs
-from scripts.locks import DEV_LOCK, RUNTIME_LOCK
-from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
+try:
+    from scripts import build, locks, pythons, requirements, update, venvs
+    from scripts.locks import DEV_LOCK, RUNTIME_LOCK
+    from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
+except KeyboardInterrupt:  # Ctrl-C while starting: one line, no traceback
+    print("env.py: interrupted before it began: nothing was changed", file=sys.stderr)
+    sys.exit(130)
 
 
 def main(argv: list[str] | None = None, project: Project | None = None) -> int:
@@ -40,18 +49,32 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     setup_cmd = commands.add_parser("setup", help="make the venv whole and equal to the locks")
     backend = os.environ.get("ENV_PY_BACKEND", "auto")  # uv when it can, or one of them
     setup_cmd.add_argument("--backend", choices=["auto", "pip", "uv"], default=backend)
-    setup_cmd.add_argument("--python", metavar="X.Y", help="switch the project to Python X.Y")
+    setup_cmd.add_argument(
+        "--python", metavar="X.Y", help="switch to Python X.Y (or a path to one)"
+    )
     lock_cmd = commands.add_parser("lock", help="rewrite the locks from requirements*.txt")
     lock_mode = lock_cmd.add_mutually_exclusive_group()
     lock_mode.add_argument("--upgrade", action="store_true", help="move pins to the newest")
     lock_mode.add_argument("--check", action="store_true", help="exit 1 if a lock is stale")
     check_cmd = commands.add_parser("check", help="is the venv whole and equal to the locks?")
     check_cmd.add_argument("--runtime", action="store_true", help=f"this Python vs {RUNTIME_LOCK}")
+    add_cmd = commands.add_parser("add", help="add requirements, lock and set up")
+    add_cmd.add_argument("requirements", nargs="+", metavar="NAME[SPEC]")
+    add_cmd.add_argument("--dev", action="store_true", help="to requirements-dev.txt (tools)")
+    remove_cmd = commands.add_parser("remove", help="remove requirements, lock and set up")
+    remove_cmd.add_argument("names", nargs="+", metavar="NAME")
+    run_cmd = commands.add_parser("run", help="run a tool of the venv (active or not)")
+    run_cmd.add_argument("tool", nargs=argparse.REMAINDER)
     update_cmd = commands.add_parser("update", help="bring in the template's newer version")
     update_cmd.add_argument("--checkout", metavar="REF", help="a branch, tag or commit of it")
     update_cmd.add_argument("--report", metavar="FILE", type=Path, help="write a summary there")
     args = parser.parse_args(argv)
     project = project or Project(Path(__file__).resolve().parent.parent)
+    if args.command == "run":
+        return run_tool(project, args.tool)
+    for number in (signal.SIGINT, getattr(signal, "SIGTERM", 0), getattr(signal, "SIGHUP", 0)):
+        if number:  # every way of being stopped ends like Ctrl-C: with what was left
+            signal.signal(number, signal.default_int_handler)
     try:
         if args.command == "check":
             return check_runtime(project) if args.runtime else check(project)
@@ -60,13 +83,20 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
         if args.command == "update":
             update.update(project, args.checkout, args.report)
             return 0
+        backend = getattr(args, "backend", os.environ.get("ENV_PY_BACKEND", "auto"))
+        if backend not in ("auto", "pip", "uv"):
+            raise EnvError(f"ENV_PY_BACKEND: {backend!r} is not one of auto, pip, uv")
         with one_at_a_time(project.root, args.command):
+            project.sweep()  # files a killed run left half-written
             if args.command == "lock":
                 build.lock(project, pythons.wanted(project), args.upgrade)
-            elif args.backend not in ("auto", "pip", "uv"):
-                raise EnvError(f"ENV_PY_BACKEND: {args.backend!r} is not one of auto, pip, uv")
+            elif args.command in ("add", "remove"):
+                adds, removes = (
+                    (args.requirements, []) if args.command == "add" else ([], args.names)
+                )
+                requirements.change(project, backend, adds, removes, getattr(args, "dev", False))
             else:
-                build.setup(project, args.backend, args.python)
+                build.setup(project, backend, args.python)
     except (EnvError, locks.LockError) as error:
         say(f"{args.command} stopped: {error}", error=True)
         return 1
@@ -83,10 +113,22 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     return 0
 
 
+def run_tool(project: Project, tool: list[str]) -> int:
+    """`run TOOL ARGS`: a tool of the venv, active or not (git hooks, editors, cron)."""
+    exe = project.venv.exe(tool[0]) if tool else None
+    if not exe or not exe.exists():
+        what = f"has no {tool[0]}" if tool else "names no tool (like `run ruff check`)"
+        say(f"{project.venv.name}/ {what}: run `{SETUP}`" if tool else f"run {what}", error=True)
+        return 2
+    env = {**os.environ, "VIRTUAL_ENV": str(project.venv.path)}
+    env["PATH"] = os.pathsep.join([str(project.venv.bin), env.get("PATH", "")])
+    return subprocess.call([exe, *tool[1:]], env=env)
+
+
 def check(project: Project) -> int:
     """`check`: 0 when the venv is whole and equal to the dev lock, the locks are current and
-    the Dockerfile agrees with .python-version; 1 with each difference and the command that
-    repairs them all; 2 when there is no venv."""
+    the Dockerfile agrees with .python-version; 1 with each difference and what repairs it (what
+    it says setup does is what setup does); 2 when there is no venv."""
     venv = project.venv
     if not venv.exists():
         say(f"no venv at {venv.name}/: run `{SETUP}`", error=True)
@@ -96,26 +138,57 @@ def check(project: Project) -> int:
     dev_sound = not any(item.lock == DEV_LOCK for item in stale)
     snap = venvs.inspect(venv, project.run, project.root / DEV_LOCK if dev_sound else None)
     found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
-    lines = [*map(str, found), *map(str, stale), *pythons.disagreements(project, version)]
-    if not lines and snap:
+    files = pythons.disagreements(project, version)
+    undigested = [line for line in files if "has no digest" in line]
+    traces = habits(project)
+    lines = [*map(str, found), *map(str, stale), *files, *traces]
+    if not lines and isinstance(snap, venvs.Snapshot):
         pins, full = len(locks.read(project.root / DEV_LOCK)), snap.env["python_full_version"]
         say(f"in sync: {venv.name}/ is whole and matches {DEV_LOCK} ({pins} pins), Python {full}")
         return 0
     say("\n  ".join([f"{venv.name}/, the locks and .python-version do not agree:", *lines]))
-    advice = f"run `{SETUP}` to repair them all"
-    if stale:
-        advice += " (it writes the locks first, then makes the venv equal to them)"
-    elif venvs.plan(found) == "build":
-        advice += f" (it builds a new {venv.name}/ beside this one and swaps it in when complete)"
-    extra = [
-        f"{d.name}=={d.have}"
-        for d in found
-        if isinstance(d, venvs.Difference) and d.kind == "extra"
-    ]
-    if extra:
-        advice += f"; it removes {', '.join(extra)}: to keep one, add it to requirements*.txt"
-    say(advice)
+    if found or stale or len(files) > len(undigested):
+        advice = f"run `{SETUP}` to repair them all"
+        if stale:
+            advice += " (it writes the locks first, then makes the venv equal to them)"
+        elif venvs.plan(found) == "build":
+            advice += f" (it builds a new {venv.name}/ beside this one, swapped in when complete)"
+        own = {locks.normalize(info.name.split(".")[0]) for info in project.root.glob("*.egg-info")}
+        extra = [
+            f"{d.name}=={d.have}"
+            for d in found
+            if isinstance(d, venvs.Difference) and d.kind == "extra" and d.name not in own
+        ]
+        if extra:
+            advice += (
+                f"; it removes {', '.join(extra)}: to keep one, `{ENV_PY} add` it (--dev: a tool)"
+            )
+        say(advice)
+    if undigested:
+        say(f"`{ENV_PY} lock` pins the base once Docker Hub (or ENV_PY_REGISTRY) answers")
     return 1
+
+
+def habits(project: Project) -> list[str]:
+    """Traces of other tools' ways, which this project answers otherwise (README.md)."""
+    found = [
+        f"{info.name}/: `pip install -e .` installed the project into the venv, which needs no"
+        f" build (setup puts the project on its import path): delete {info.name}/; setup removes"
+        " the install"
+        for info in project.root.glob("*.egg-info")
+    ]
+    if (project.root / "uv.lock").exists():
+        found.append(
+            f"uv.lock: made by `uv add` or `uv sync`, a second list of dependencies beside the"
+            f" locks: delete it, and add with `{ENV_PY} add NAME` (--dev for a tool)"
+        )
+    if re.search(r"(?m)^\[(project|dependency-groups)\]", project.text("pyproject.toml")):
+        found.append(
+            "pyproject.toml: a [project] or [dependency-groups] table (from `uv add`, `uv init`)"
+            f" that nothing here reads: move its packages to requirements*.txt with `{ENV_PY} add`"
+            " and delete the table"
+        )
+    return found
 
 
 def check_locks(project: Project) -> int:

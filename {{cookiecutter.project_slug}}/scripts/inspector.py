@@ -96,14 +96,16 @@ def snapshot(lock: Path | None) -> dict[str, Any]:
                 broken[locks.normalize(name)] = problem
     link = sites[0] / venvs.LINK
     config = Path(sys.prefix, "pyvenv.cfg")
+    text = link.read_text(encoding="utf-8").strip() if link.exists() else None
     return {
         "env": marker_environment(),
         "dists": dists,
         "broken": broken,
-        "link": link.read_text(encoding="utf-8").strip() if link.exists() else None,
+        "link": venvs.linked_folder(text) if text else None,
         "relocatable": config.exists()
         and bool(re.search(r"(?m)^relocatable\s*=\s*true", config.read_text())),
         "pins": pins(lock),
+        "isolated": sys.prefix == sys.base_prefix,
     }
 
 

@@ -53,12 +53,18 @@ class Installer:
     ) -> subprocess.CompletedProcess[str]:
         """`uv COMMAND ARGS` with the team's index settings (pip's, which uv does not read)."""
         assert self.uv, "uv_run needs uv"
-        index = (
-            index_options(self.project.venv)
-            if command.startswith(("pip sync", "pip compile"))
-            else []
-        )
-        return self.run([self.uv, *command.split(), *args, *index], what or f"uv {command}", check)
+        installs = command.startswith(("pip sync", "venv"))
+        index = index_options(self.project.venv) if installs or "compile" in command else []
+        cmd = [self.uv, *command.split(), *args, *index]
+        done = self.run(cmd, what or f"uv {command}", check=check and not installs)
+        hint = hints.explain(done.stdout) if done.returncode else None
+        if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE"):
+            # The lock's files are hash-checked, so uv's cache serves them as well as the index.
+            say(f"{hint.text.split(':')[0]}: installing from uv's cache instead (UV_OFFLINE=1)")
+            done = self.run([*cmd, "--offline"], what or f"uv {command}", check=False)
+        if check and done.returncode != 0:
+            self.fail(done, what or f"uv {command}")
+        return done
 
     def create(self, venv: Venv, base: str, seed: bool = True) -> None:
         """An empty venv of the Python `base`, with pip if `seed`. uv's can move (relocatable)."""
@@ -111,8 +117,11 @@ def find_uv(project: Project) -> Path | None:
             # Windows cannot replace a running .exe, and a sync may update uv itself: run a copy.
             uv = Path(tempfile.gettempdir(), f"uv-for-{project.root.name}.exe")
             shutil.copy2(in_venv, uv)
-        if uv.is_file() and project.run([uv, "--version"]).returncode == 0:
-            return uv
+        try:
+            if uv.is_file() and project.run([uv, "--version"]).returncode == 0:
+                return uv
+        except OSError:  # not a program any more: a truncated file, say
+            continue
     return None
 
 

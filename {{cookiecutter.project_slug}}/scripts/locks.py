@@ -152,7 +152,8 @@ def direct_reference(line: str) -> str | None:
 
 
 class Staleness(NamedTuple):
-    """Why a lock is not the lock of its inputs: "missing", "stale" or "edited" (by hand)."""
+    """Why a lock is not the lock of its inputs: "missing", "incomplete" (no header), "stale"
+    (other inputs) or "edited" (by hand, or cut short: its content digest differs)."""
 
     lock: str
     state: str
@@ -164,6 +165,8 @@ class Staleness(NamedTuple):
             return f"{self.lock} is missing"
         if self.state == "edited":
             return f"{self.lock} was edited by hand since `lock` wrote it"
+        if self.state == "incomplete":
+            return f"{self.lock} is incomplete (it has no header: was `lock` stopped?)"
         return (
             f"{self.lock} is stale: {LOCKS[self.lock]} (or a file it includes) or the Python"
             f" version ({self.python}) changed since it was written"
@@ -181,7 +184,9 @@ def staleness(root: Path, python: str) -> list[Staleness]:
         text = read_text(path)
         head = HEADER.search(text[:400])
         written_for = head.group(1) if head else None
-        if not head or head.group(2) != inputs_digest(root / source, python):
+        if not head:
+            found.append(Staleness(lock, "incomplete", python, None))
+        elif head.group(2) != inputs_digest(root / source, python):
             found.append(Staleness(lock, "stale", python, written_for))
         elif head.group(3) and content_digest(text[head.end() + 1 :]) != head.group(3):
             found.append(Staleness(lock, "edited", python, written_for))
@@ -195,9 +200,10 @@ def why_lock_first(stale: list[Staleness]) -> str:
     other = next((item.written_for for item in stale if item.written_for), None)
     if other and other != stale[0].python:
         return f"the locks were written for Python {other}, the project now uses {stale[0].python}"
-    edited = [item.lock for item in stale if item.state == "edited"]
-    if edited:
-        return f"{' and '.join(edited)} was edited by hand"
+    for state, why in (("incomplete", "is incomplete"), ("edited", "was edited by hand")):
+        named = [item.lock for item in stale if item.state == state]
+        if named:
+            return f"{' and '.join(named)} {why}"
     return f"{' and '.join(item.lock for item in stale)} missing or older than requirements*.txt"
 
 

@@ -19,6 +19,9 @@ from scripts.venvs import Venv
 WINDOWS = sys.platform == "win32"
 ENV_PY = r"py scripts\env.py" if WINDOWS else "python3 scripts/env.py"
 SETUP = f"{ENV_PY} setup"  # the command every "how to finish" message names
+# The files setup and lock write whole or not at all (write_text).
+KEPT_WHOLE = ["requirements.lock", "requirements-dev.lock", "requirements.txt"]
+KEPT_WHOLE += ["requirements-dev.txt", ".python-version", "Dockerfile", "pyproject.toml"]
 # pyproject.toml names the venv's folder: [tool.env-py] venv = "venv"
 VENV_SETTING = re.compile(r'(?ms)^\[tool\.env-py\][^\[]*?^venv\s*=\s*"([^"]+)"')
 
@@ -60,6 +63,21 @@ class Project:
         found = VENV_SETTING.search(self.text("pyproject.toml"))
         self.venv = Venv(root / (found.group(1) if found else "venv"))
         self.run = runner or Runner(root)
+
+    def activate_command(self, shell: str = os.environ.get("SHELL", "")) -> str:
+        """How to activate the venv in the user's shell, from where they are."""
+        name = "activate" + (".fish" if shell.endswith("fish") else "")
+        script = self.venv.bin / ("activate" if WINDOWS else name)
+        here = Path.cwd() == self.root
+        path = script.relative_to(self.root) if here else script
+        return str(path) if WINDOWS else f"source {shell_word(str(path))}"
+
+    def sweep(self) -> None:
+        """Removes what a killed `setup` or `lock` left half-written (write_text's files)."""
+        for leftover in self.root.glob(".*.tmp"):
+            if any(leftover.name.startswith(f".{name}.") for name in KEPT_WHOLE):
+                leftover.unlink()
+                say(f"removed {leftover.name}, left by an interrupted run")
 
     def text(self, name: str) -> str:
         """A file of the project as text ("" when it does not exist)."""

@@ -13,6 +13,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from scripts.project import SETUP, WINDOWS, EnvError, Project, say, write_text
 
@@ -61,28 +62,35 @@ def probe(python: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def find(version: str) -> tuple[str, str]:
-    """An interpreter for MAJOR.MINOR `version` and its full version: this one, the Windows
-    `py` launcher's, or pythonX.Y, python3 or python on PATH; else one line saying what to do."""
+def find(project: Project, version: str, uv: Path | None = None) -> tuple[str, str]:
+    """An interpreter for MAJOR.MINOR `version` and its full version: this one, the one the venv
+    was made from, the Windows `py` launcher's, pythonX.Y, python3 or python on PATH, or one
+    uv knows; else one line saying how to get it."""
     if HERE == version:
         return sys.executable, platform.python_version()
-    found = []
+    home = project.venv.home()
+    found = [str(Path(home, name)) for name in (f"python{version}", "python")] if home else []
     if WINDOWS and shutil.which("py"):
         where = "import sys; print(sys.executable)"
         launcher = subprocess.run(
             ["py", f"-{version}", "-c", where], capture_output=True, text=True
         )
-        found.append(launcher.stdout.strip() if launcher.returncode == 0 else None)
-    found += [shutil.which(name) for name in (f"python{version}", "python3", "python")]
+        found.append(launcher.stdout.strip())
+    found += [shutil.which(name) or "" for name in (f"python{version}", "python3", "python")]
+    asked = project.run([uv, "python", "find", "--no-project", version]) if uv else None
+    if asked and asked.returncode == 0:  # a Python uv installed (`uv python install`) or found
+        found.append(asked.stdout.strip().splitlines()[-1])
     for path in filter(None, found):
         full = probe(path)
         if full and full.startswith(f"{version}."):
             return path, full
-    switch = f", or switch the project to this Python with `{SETUP} --python {HERE}`"
-    looked = f"python{version} on PATH" + (f" and `py -{version}`" if WINDOWS else "")
+    looked = f"python{version} on PATH" + (f", `py -{version}`" if WINDOWS else "")
+    shown = os.path.relpath(uv, project.root) if uv and uv.is_relative_to(project.root) else uv
+    get = f"`{shown} python install {version}`, or " if uv else ""
     raise EnvError(
-        f"no Python {version} found (looked for {looked}): install Python {version}"
-        + (switch if sys.version_info >= OLDEST else "")
+        f"no Python {version} found (looked for {looked}{', uv' if uv else ''}): install it with"
+        f" {get}python.org's installer or your system's packages (README.md, Set up). Moving the"
+        f" project to another Python is a decision for the whole team (`{SETUP} --python X.Y`)"
     )
 
 
@@ -154,11 +162,20 @@ def image_digest(tag: str, registry: str = REGISTRY) -> str:
     raise EnvError(f"{registry} refused the token it gave for python:{tag}")
 
 
-def switch(project: Project, version: str) -> str:
-    """`setup --python X.Y`: writes .python-version, once that Python is found (setup then
-    re-locks and follows; env.py restores every file if anything fails)."""
-    valid(version, "--python")
-    find(version)
+def switch(project: Project, wanted: str, uv: Path | None) -> tuple[str, str, str]:
+    """`setup --python X.Y` (or a path to an interpreter): writes .python-version once that
+    Python is found, and returns its version, interpreter and full version (setup then
+    re-locks and follows; it restores every file if anything fails)."""
+    if re.fullmatch(r"[\d.]+", wanted):
+        version = valid(wanted, "--python")
+        base, full = find(project, version, uv)
+    else:
+        full = probe(wanted) or ""
+        if not full:
+            raise EnvError(
+                f"--python: {wanted!r} is neither a version like 3.12 nor a Python that runs"
+            )
+        version, base = valid(".".join(full.split(".")[:2]), "--python"), wanted
     write_text(project.root / ".python-version", f"{version}\n")
     say(f"the project now uses Python {version} (.python-version)")
-    return version
+    return version, base, full

@@ -4,6 +4,7 @@ built beside it and swapped in only when complete."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -30,6 +31,11 @@ class Venv:
         self.python = self.exe("python")
         self.config = path / "pyvenv.cfg"
 
+    def activation_scripts(self) -> list[Path]:
+        """The scripts README.md's `p` runs: bash and zsh, fish; PowerShell on Windows."""
+        names = ["activate.bat", "Activate.ps1"] if WINDOWS else ["activate", "activate.fish"]
+        return [self.bin / name for name in names]
+
     def exe(self, name: str) -> Path:
         return self.bin / (f"{name}.exe" if WINDOWS else name)
 
@@ -46,11 +52,19 @@ class Venv:
         found = re.search(r"(?m)^home\s*=\s*(.*)$", text)
         return found.group(1).strip() if found else None
 
-    def activate_command(self, shell: str = os.environ.get("SHELL", "")) -> str:
-        """How to activate the venv from the project folder, in the user's shell."""
-        if WINDOWS:
-            return rf"{self.name}\Scripts\activate"
-        return f"source {self.name}/bin/activate" + (".fish" if shell.endswith("fish") else "")
+
+def link_line(root: Path) -> str:
+    """project-root.pth's line. Python 3.11 and 3.12 read .pth files in the locale's encoding, so
+    a path with non-ASCII letters is written as Python code in ASCII: it starts under LC_ALL=C."""
+    folder = str(root)
+    return f"{folder}\n" if folder.isascii() else f"import sys; sys.path.append({folder!a})\n"
+
+
+def linked_folder(text: str) -> str:
+    """The folder a project-root.pth line names (link_line, read back)."""
+    if text.startswith("import"):
+        return str(ast.literal_eval(text[text.index("(") + 1 : text.rindex(")")]))
+    return text.strip()
 
 
 class Snapshot(NamedTuple):
@@ -62,6 +76,8 @@ class Snapshot(NamedTuple):
     link: str | None  # the folder project-root.pth names
     relocatable: bool  # made by uv --relocatable: it can move with the project
     pins: dict[str, str] | None  # the lock's pins whose markers hold here (None: not asked)
+    isolated: bool  # True: pyvenv.cfg is gone, so "the venv's" Python runs as its base
+    failing: list[str]  # what Python said of .pth files that fail at every start
 
 
 class Problem(NamedTuple):
@@ -96,22 +112,25 @@ class Difference(NamedTuple):
 Runs = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def inspect(venv: Venv, run: Runs, lock: Path | None) -> Snapshot | None:
+def inspect(venv: Venv, run: Runs, lock: Path | None) -> Snapshot | str | None:
     """The venv as its own Python sees it, with `lock`'s pins for it (none when `lock` is None:
-    a stale lock is no measure); None when its Python does not start."""
-    done = (
-        run([venv.python, "-I", INSPECTOR, *([lock] if lock else [])])
-        if venv.python.exists()
-        else None
-    )
-    try:
-        return (
-            Snapshot(**json.loads(done.stdout.splitlines()[-1]))
-            if done and done.returncode == 0
-            else None
-        )
-    except (ValueError, IndexError, TypeError):
+    a stale lock is no measure). None when it has no Python; the last line that Python printed
+    when it does not start."""
+    if not venv.python.exists():
         return None
+    try:
+        done = run([venv.python, "-I", INSPECTOR, *([lock] if lock else [])])
+    except OSError as error:  # not a program any more (truncated, emptied)
+        return error.strerror or str(error)
+    lines = done.stdout.strip().splitlines() or ["no output"]
+    try:
+        state = json.loads(lines[-1]) if done.returncode == 0 else None
+    except ValueError:
+        state = None
+    if state is None:
+        return f"exit status {done.returncode}: {lines[-1]}"
+    failing = [line for line in lines if line.startswith("Error processing line")]
+    return Snapshot(**state, failing=failing)
 
 
 def differences(pins: dict[str, str], dists: dict[str, str], lock: str) -> list[Difference]:
@@ -130,34 +149,38 @@ def differences(pins: dict[str, str], dists: dict[str, str], lock: str) -> list[
 
 
 def problems(
-    venv: Venv, snap: Snapshot | None, python: str, root: Path, lock: str
+    venv: Venv, snap: Snapshot | str | None, python: str, root: Path, lock: str
 ) -> list[Problem | Difference]:
     """Everything wrong with the venv for a project at `root` using Python `python`."""
     if not venv.exists():
         return [Problem("", f"no venv at {venv.name}/")]
     where = venv.python.relative_to(venv.path.parent)
-    if snap is None:
+    if not isinstance(snap, Snapshot):
         home = venv.home()
-        if not home:
+        if snap is None:
+            return [Problem("python", f"{where} is missing: the venv is incomplete")]
+        if home and not any(Path(home, name).exists() for name in ("python", "python.exe")):
             return [
-                Problem("python", f"{where} is missing or does not run: the venv is incomplete")
+                Problem(
+                    "python",
+                    f"{where} does not start: the Python it was made from ({home}) is gone",
+                )
             ]
-        return [
-            Problem(
-                "python", f"{where} does not start: the Python it was made from ({home}) changed"
-            )
-        ]
+        return [Problem("python", f"{where} does not start ({snap})")]
     found: list[Problem | Difference] = []
+    if snap.isolated:
+        found.append(Problem("pyvenv.cfg", "missing, so the venv's python runs as its base Python"))
+        return found
     if snap.env["python_version"] != python:
-        found.append(
-            Problem(
-                "python",
-                f"the venv has {snap.env['python_full_version']}, .python-version says {python}",
-            )
-        )
+        has = snap.env["python_full_version"]
+        found.append(Problem("python", f"the venv has {has}, .python-version says {python}"))
     found += [Problem(name, text) for name, text in snap.broken.items()]
+    found += [Problem("start-up", line.strip()) for line in snap.failing]
     if "pip" not in snap.dists:
         found.append(Problem("pip", "missing, so the venv cannot install anything"))
+    for script in venv.activation_scripts():
+        if not script.exists():
+            found.append(Problem("activation", f"{script.name} is missing, so `p` cannot activate"))
     if snap.link != str(root):
         moved = f"the venv was made for {snap.link}, not {root} (was the project moved?)"
         missing = f"{LINK} is missing, so the package may not import"
@@ -197,6 +220,7 @@ def swap_in(venv: Venv, build: Callable[[Venv], None], beside: bool) -> None:
     `beside`: built in venv.new (a relocatable venv can move); else built in place while
     the old venv waits in venv.old. Whatever fails or is interrupted, the old venv stays."""
     new, old, trash = venv.sibling("new"), venv.sibling("old"), venv.sibling("trash")
+    first = not venv.exists()
     discard(new, trash)
     try:
         if not beside and venv.exists():
@@ -208,6 +232,8 @@ def swap_in(venv: Venv, build: Callable[[Venv], None], beside: bool) -> None:
             os.replace(new.path, venv.path)
     except BaseException:
         discard(new, trash)
+        if first:  # half a first venv is no venv
+            discard(venv, trash)
         if old.exists():
             discard(venv, trash)
             os.replace(old.path, venv.path)
