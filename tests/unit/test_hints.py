@@ -3,7 +3,9 @@ settings handed to uv, secrets masked: scripts/hints.py and scripts/installers.p
 
 from __future__ import annotations
 
-import os
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from helpers import scripts_module
@@ -12,83 +14,96 @@ hints = scripts_module("hints")
 installers = scripts_module("installers")
 Venv = scripts_module("venvs").Venv
 
-OFFLINE = "http://127.0.0.1:9/simple/networkx/ cannot be reached"
-# (id, what the installer printed, words of the hint, or None for no hint, whether it is certain)
-MESSAGES = [
-    ("uv-no-such-version",
-     "error: No solution found when resolving dependencies\n  cause: Because there is no version of"
-     " networkx==0.0.0.1 and you require networkx==0.0.0.1, we can conclude that your requirements are"
-     " unsatisfiable.", "no version of networkx==0.0.0.1 was found on the index", False),
-    ("uv-no-such-version-connector",
-     "error: No solution found when resolving dependencies\n  cause: Because there is no version of"
-     " mysql-connector-python==0.0.1 and you require mysql-connector-python==0.0.1, we can conclude that"
-     " your requirements are unsatisfiable.", "no version of mysql-connector-python==0.0.1 was found", False),
-    ("uv-no-such-package",
-     "error: No solution found when resolving dependencies\n  cause: Because no-such-package-f7c1e9 was not"
-     " found in the package registry and you require no-such-package-f7c1e9, we can conclude that your"
-     " requirements are unsatisfiable.", "no version of no-such-package-f7c1e9 was found", False),
-    ("uv-conflict",
-     "error: No solution found when resolving dependencies\n  cause: Because pandas==3.0.0 depends on"
-     " numpy>=2 and you require numpy<2, we can conclude that your requirements are unsatisfiable.",
-     "cannot go together", False),
-    ("uv-connection-refused",
-     "error: Request failed after 3 retries in 11.2s\n  cause: Failed to fetch: http://127.0.0.1:9/simple/networkx/\n"
-     "  cause: error sending request for url (http://127.0.0.1:9/simple/networkx/)\n  cause: client error (Connect)\n"
-     "  cause: tcp connect error\n  cause: Connection refused (os error 111)", OFFLINE, True),
-    ("uv-dns",
-     "error: Failed to fetch: http://no-such-host.invalid/simple/networkx/\n  cause: error sending request for url"
-     " (http://no-such-host.invalid/simple/networkx/)\n  cause: client error (Connect)\n  cause: dns error\n"
-     "  cause: failed to lookup address information: Name or service not known",
-     "the host no-such-host.invalid cannot be found (DNS)", True),
-    ("uv-timeout",
-     "error: Failed to fetch: http://127.0.0.1:8999/simple/networkx/\n  cause: error sending request for url"
-     " (http://127.0.0.1:8999/simple/networkx/)\n  cause: operation timed out",
-     "http://127.0.0.1:8999/simple/networkx/ cannot be reached", True),
-    ("uv-offline-mode",
-     "error: No solution found when resolving dependencies\n  cause: Because numpy==2.4.6 needs to be downloaded"
-     " from a registry and you require numpy==2.4.6, we can conclude that your requirements are unsatisfiable.\n\n"
-     "hint: Packages were unavailable because the network was disabled.", "uv is offline (UV_OFFLINE)", True),
-    ("uv-hash-mismatch",
-     "  cause: Hash mismatch for `pluggy==1.7.0`\n\n         Expected:\n           sha256:0000\n\n         Computed:\n"
-     "           sha256:7dd7", "does not match its hash in the lock", False),
-    ("uv-cache-not-writable",
-     "error: Failed to initialize cache at `/nonexistent/.cache/uv`\n  cause: failed to create directory"
-     " `/nonexistent/.cache/uv`: Permission denied (os error 13)",
-     "uv cannot write its cache (/nonexistent/.cache/uv): set UV_CACHE_DIR", True),
-    ("uv-disk-full",
-     "error: Failed to install: numpy-2.4.6-cp311-cp311-manylinux_2_27_x86_64.whl (numpy==2.4.6)\n  cause: failed"
-     " to write to file `/p/venv/lib/python3.11/site-packages/numpy/core/x.so`: No space left on device (os error 28)",
-     "the disk is full", True),
-    ("uv-build-failure-of-a-networking-package",
-     "  × Failed to build `mysql-connector-python==8.0.0`\n  ├─▶ The build backend returned an error\n"
-     "  ╰─▶ Call to `setuptools.build_meta.build_wheel` failed (exit status: 1)", None, False),
-    ("pip-hash-mismatch",
-     "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the package"
-     " versions, please update the hashes.\n    pluggy==1.7.0 from https://files.pythonhosted.org/...",
-     "does not match its hash in the lock", False),
-    ("pip-connection-refused",
-     "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection"
-     " broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7f5c>: Failed to"
-     " establish a new connection: [Errno 111] Connection refused')': /simple/networkx/\nERROR: Could not find a"
-     " version that satisfies the requirement networkx==0.0.0.1 (from versions: none)\nERROR: No matching"
-     " distribution found for networkx==0.0.0.1", "a package index cannot be reached (NewConnectionError)", False),
-    ("pip-no-such-version",
-     "ERROR: Could not find a version that satisfies the requirement networkx==0.0.0.1 (from versions: 3.5, 3.6)\n"
-     "ERROR: No matching distribution found for networkx==0.0.0.1",
-     "no version of networkx==0.0.0.1 was found on the index", False),
-]
+CAPTURED = Path(__file__).parent / "installer-output"
+INDEXES = "check the network and the index settings (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, pip.conf)"
+# Every captured failure (see installer-output/README.md): the words its hint must hold, and
+# whether the hint is proven by the output, so that the installer's own lines may be left out.
+# None: the installer succeeded (exit 0: pip past a dead extra index, a pinned yanked version),
+# so env.py asks for no hint.
+EXPECTED = {
+    "dead-extra-index.uv-compile": ("http://127.0.0.1:9/simple/six/ cannot be reached", True),
+    "dead-extra-index.uv-sync": ("http://127.0.0.1:9/simple/six/ cannot be reached", True),
+    "dead-extra-index.pip23-install": None,
+    "dead-extra-index.pip26-install": None,
+    "dead-index.uv-compile": ("http://127.0.0.1:9/simple/six/ cannot be reached", True),
+    "dead-index.uv-sync": ("http://127.0.0.1:9/simple/six/ cannot be reached", True),
+    "dead-index.pip23-install": ("an index cannot be reached (Connection refused; pip asked"
+                                 " http://127.0.0.1:9/simple)", False),
+    "dead-index.pip26-install": ("127.0.0.1:9 cannot be reached", True),
+    "dead-index-no-retries.uv-compile": ("http://127.0.0.1:9/simple/six/ cannot be reached", True),
+    "dead-index-no-retries.uv-sync": ("http://127.0.0.1:9/simple/six/ cannot be reached", True),
+    "dead-index-no-retries.pip23-install": ("no version of six==1.17.0 was found on http://127.0.0.1:9/simple", False),
+    "dead-index-no-retries.pip26-install": ("no version of six==1.17.0 was found on http://127.0.0.1:9/simple", False),
+    "tls.uv-compile": ("the certificate of https://127.0.0.1:8443/simple", True),
+    "tls.uv-sync": ("the certificate of https://127.0.0.1:8443/simple", True),
+    "tls.pip23-install": ("the certificate of https://127.0.0.1:8443/simple", True),
+    "tls.pip26-install": ("the certificate of https://127.0.0.1:8443/simple", True),
+    "index-404.uv-compile": ("no version of six was found: check its line in requirements*.txt and the"
+                             " index settings", False),
+    "index-404.uv-sync": ("no version of six was found", False),
+    "index-404.pip23-install": ("no version of six==1.17.0 was found on http://127.0.0.1:8404/simple", False),
+    "index-404.pip26-install": ("no version of six==1.17.0 was found on http://127.0.0.1:8404/simple", False),
+    "dns.uv-compile": ("the host no-such-host.invalid cannot be found (DNS)", True),
+    "dns.uv-sync": ("the host no-such-host.invalid cannot be found (DNS)", True),
+    "dns.pip23-install": ("an index cannot be reached (Name or service not known; pip asked"
+                          " https://no-such-host.invalid/simple)", False),
+    "dns.pip26-install": ("the host no-such-host.invalid cannot be found (DNS)", True),
+    "no-such-version.uv-compile": ("no version of networkx==0.0.0.1 was found", False),
+    "no-such-version.uv-sync": ("no version of networkx==0.0.0.1 was found", False),
+    "no-such-version.pip23-install": ("no version of networkx==0.0.0.1 was found", False),
+    "no-such-version.pip26-install": ("no version of networkx==0.0.0.1 was found", False),
+    "no-such-package.uv-compile": ("no version of no-such-package-f7c1e9 was found", False),
+    "no-such-package.uv-sync": ("no version of no-such-package-f7c1e9 was found", False),
+    "no-such-package.pip23-install": ("no version of no-such-package-f7c1e9==1.0 was found", False),
+    "no-such-package.pip26-install": ("no version of no-such-package-f7c1e9==1.0 was found", False),
+    "conflict.uv-compile": ("ask for versions that cannot go together", False),
+    "conflict.pip23-install": ("ask for versions that cannot go together", False),
+    "conflict.pip26-install": ("ask for versions that cannot go together", False),
+    "yanked.uv-compile": ("every version of only-yanked that fits is yanked", True),
+    "yanked.uv-sync": None,
+    "yanked.pip23-install": None,
+    "yanked.pip26-install": None,
+    "hash-mismatch.uv-sync": ("a downloaded file does not match its hash in the lock", False),
+    "hash-mismatch.pip23-install": ("a downloaded file does not match its hash in the lock", False),
+    "hash-mismatch.pip26-install": ("a downloaded file does not match its hash in the lock", False),
+    "offline.uv-compile": ("uv is offline (UV_OFFLINE)", True),
+    "offline.uv-sync": ("uv is offline (UV_OFFLINE)", True),
+    "disk-full.uv-compile": ("the disk is full (writing /project/.tmpXXXXXX)", True),
+    "disk-full.uv-sync": ("the disk is full (writing /project/venv/lib/python3.11/site-packages/six-1.17.0"
+                          ".dist-info/RECORD)", True),
+    "disk-full.pip23-install": ("the disk is full: free some space", True),
+    "disk-full.pip26-install": ("the disk is full: free some space", True),
+    "disk-full-cache.uv-compile": ("the disk is full (writing /cache/CACHEDIR.TAG)", True),
+    "disk-full-cache.uv-sync": ("the disk is full (writing /cache/.tmpXXXXXX/python/get_interpreter_info.py)",
+                                True),
+}
 
 
-@pytest.mark.parametrize("log, words, certain", [pytest.param(*row[1:], id=row[0]) for row in MESSAGES])
-def test_each_installer_message_gets_the_right_hint_or_none(monkeypatch, log, words, certain):
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
-    found = hints.explain(log)
-    if words is None:
-        assert found is None
-    else:
-        assert found is not None and words in found.text, found
-        assert found.proven is certain  # only a proven hint may hide the installer's output
+def test_every_captured_failure_has_its_expected_hint():
+    assert set(EXPECTED) == {path.stem for path in CAPTURED.glob("*.txt")}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_hint_names_what_the_installers_output_names_and_claims_no_more(name):
+    output = (CAPTURED / f"{name}.txt").read_text()
+    if EXPECTED[name] is None:  # the README's table says it exited 0
+        assert re.search(rf"(?m)^\| {re.escape(name)}\.txt \|.*\| 0 \|$", (CAPTURED / "README.md").read_text())
+        return
+    found = hints.explain(output)
+    words, proven = EXPECTED[name]
+    assert found is not None and words in found.text, found
+    assert found.proven is proven
+    assert "pypi.org" not in found.text or "pypi.org" in output  # never a default index
+
+
+def test_an_unproven_hint_comes_after_the_installers_own_last_lines(tmp_path, capsys):
+    """What env.py prints for a failure it cannot prove: uv's words, then the one line."""
+    project = scripts_module("project").Project(tmp_path, lambda cmd, env=None: subprocess.CompletedProcess(
+        cmd, 1, (CAPTURED / "index-404.uv-compile.txt").read_text()))
+    with pytest.raises(scripts_module("project").EnvError) as raised:
+        installers.Installer(project, Path("uv")).run(["uv", "pip", "compile"], "writing requirements.lock")
+    assert "Because six was not found in the package registry" in capsys.readouterr().err
+    assert str(raised.value).startswith("writing requirements.lock failed (exit status 1): no version of six")
 
 
 def test_secrets_in_index_urls_are_masked():

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-URL = r"(https?://[^\s)'\"`>]+)"
+URL = r"(?P<url>https?://[^\s)'\"`>,]+)"
+PIP_INDEXES = r"looking in indexes: (?P<url>[^\n]+)"  # pip's own line: every index it asks
+INDEXES = "the index settings (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, pip.conf)"
+CONNECT = r"(?:tcp connect error|connection refused|timed out|network is unreachable)"
+TLS = r"(?:invalid peer certificate|certificate.verify.failed|unknownissuer)"
+DNS = r"(?:dns error|name or service not known|nodename nor servname|temporary failure in name"
+DNS += r" resolution|getaddrinfo failed|failed to resolve)"
 
 
 class Hint(NamedTuple):
@@ -19,59 +25,63 @@ class Hint(NamedTuple):
     kind: str  # "network" failures can be met from uv's cache
 
 
-INDEXES = "the index settings (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, pip.conf)"
-CONNECT = r"(?:tcp connect error|connection refused|timed out|newconnectionerror|max retries"
-CONNECT += r" exceeded|network is unreachable|connecttimeouterror|readtimeouterror)"
-TLS = r"(?:invalid peer certificate|certificate.verify.failed|unknownissuer)"
-DNS = r"(?:dns error|failed to lookup address|name or service not known|nodename nor servname"
-DNS += r"|temporary failure in name resolution|nameresolutionerror|getaddrinfo failed)"
-# (kind, pattern in the lowercased output, hint, proven): the first that matches wins, and the
-# pattern's first group that matched fills {0} with what the output named, as it wrote it.
+# (kind, pattern in the lowercased output, hint, proven): the first that matches wins; a
+# {name} in the hint is the pattern's group of that name, as the output wrote it.
 HINTS = [
-    ("disk", r"`([^`]+)`[^\n]*no space left on device",
-     "the disk is full (writing {0}): free some space, then run the command again", True),
+    ("disk", r"`(?P<path>[^`\n]+)`[^\n]*no space left on device"
+     r"|to (?P<path2>/\S+): no space left on",
+     "the disk is full (writing {path}): free some space, then run it again", True),
     ("disk", r"no space left on device",
      "the disk is full: free some space, then run it again", True),
-    ("cache", r"failed to initialize cache at `(.+?)`",
-     "uv cannot write its cache ({0}): set UV_CACHE_DIR to a folder you can write", True),
+    ("cache", r"failed to initialize cache at `(?P<path>.+?)`",
+     "uv cannot write its cache ({path}): set UV_CACHE_DIR to a folder you can write", True),
     ("offline", r"because the network was disabled",
      "uv is offline (UV_OFFLINE) and its cache lacks a file the lock needs: go online,"
-     " then run the command again", True),
-    ("tls", URL + r"[\s\S]{0,400}?" + TLS + "|" + TLS + r"[\s\S]{0,400}?" + URL,
-     "the certificate of {0} is not trusted (a company proxy?): give uv your CA file with"
+     " then run it again", True),
+    ("tls", URL + r"[^\n]*(?:\n.*){0,3}?" + TLS,
+     "the certificate of {url} is not trusted (a company proxy?): give uv your CA file with"
      " SSL_CERT_FILE (or UV_NATIVE_TLS=1 for the system's store), and pip with PIP_CERT", True),
-    ("network", r"https?://([^/\s:)]+)[^\s)]*[)\s][\s\S]{0,300}?" + DNS,
-     f"the host {{0}} cannot be found (DNS): check its address in {INDEXES}", True),
-    ("network", URL + r"[\s\S]{0,300}?" + CONNECT,
-     f"{{0}} cannot be reached: check the network and {INDEXES}", True),
-    ("network", "(" + CONNECT + "|" + DNS + ")",
-     f"a package index cannot be reached ({{0}}): check the network and {INDEXES}", False),
-    ("404", URL + r"[^\n]*?404 not found|404 not found[^\n]*?" + URL,
-     "{0} answered 404 Not Found: is that the address of a package index?", True),
+    ("network", r"failed to fetch: https?://(?P<host>[^/\s:]+)[\s\S]{0,300}?" + DNS
+     + r"|failed to resolve '(?P<host2>[^']+)'",
+     f"the host {{host}} cannot be found (DNS): check its address in {INDEXES}", True),
+    ("network", r"failed to fetch: " + URL + r"[\s\S]{0,300}?" + CONNECT
+     + r"|host='(?P<host>[^']+)', port=(?P<port>\d+)\)[^\n]*" + CONNECT,
+     f"{{url}} cannot be reached: check the network and {INDEXES}", True),
+    ("network", PIP_INDEXES + r"[\s\S]*?(?P<why>" + CONNECT + "|" + DNS + ")",
+     f"an index cannot be reached ({{why}}; pip asked {{url}}): check the network and {INDEXES}",
+     False),
     ("hash", r"hash mismatch for `|these packages do not match the hashes",
      "a downloaded file does not match its hash in the lock (was the lock edited by hand?):"
      " rewrite it with `python3 scripts/env.py lock`", False),
-    ("yanked", r"(?:only|all) (?:versions? of )?([^\s,]+)[^\n]*yanked|([^\s,=]+)==\S+ was yank",
-     "the versions of {0} that fit are yanked (withdrawn by their authors): ask for others", False),
-    ("missing", r"because (?:there is no version of )?([^\s,]+) (?:was not found|and you require)"
-     r"|no matching distribution found for (\S+)",
-     "no version of {0} was found on the index: check its line in requirements*.txt", False),
-    ("conflict", r"no solution found when resolving",
+    ("yanked", r"because (?P<name>\S+?)==\S+ was yanked",
+     "every version of {name} that fits is yanked (withdrawn by its authors): ask for another",
+     True),
+    ("missing", PIP_INDEXES + r"[\s\S]*?requirement (?P<name>\S+) \(from versions: none\)",
+     "no version of {name} was found on {url}: check its line in requirements*.txt, and that"
+     " the index holds it", False),
+    ("missing", r"because (?:there is no version of )?(?P<name>[^\s,]+)"
+     r" (?:was not found|and you require)|no matching distribution found for (?P<name2>\S+)",
+     f"no version of {{name}} was found: check its line in requirements*.txt and {INDEXES}", False),
+    ("conflict", r"no solution found when resolving|resolutionimpossible",
      "requirements*.txt ask for versions that cannot go together: loosen a bound there", False),
 ]  # fmt: skip
 
 
 def explain(output: str) -> Hint | None:
     """The hint for an installer's output, or None when nothing is known to match."""
-    text = output.lower()
+    lowered = output.lower()
     for kind, pattern, hint, proven in HINTS:
-        found = re.search(pattern, text)
-        if found:
-            named = next((group for group in found.groups() if group), "")
-            # What the output named, as it wrote it (URLs keep their case).
-            start = text.find(named)
-            original = output[start : start + len(named)] if start >= 0 else named
-            return Hint(hint.format(hide_secrets(original).rstrip(".:,")), proven, kind)
+        found = re.search(pattern, lowered)
+        if found:  # each group as the output wrote it (URLs keep their case), secrets masked
+            named = {
+                k.rstrip("2"): output[found.start(k) : found.end(k)]
+                for k, v in found.groupdict().items()
+                if v
+            }
+            if "host" in named and "port" in named:
+                named["url"] = f"{named['host']}:{named['port']}"
+            text = hint.format(**{k: hide_secrets(v).rstrip(".:,") for k, v in named.items()})
+            return Hint(text, proven, kind)
     return None
 
 
