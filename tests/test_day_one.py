@@ -123,5 +123,6 @@ def test_commits_run_the_hooks_without_the_venv_active_and_after_the_project_mov
     setup = project.run(sys.executable, "scripts/env.py", "setup", cwd=moved)
     assert "the git hook of pre-commit now runs this venv's checks" in setup.stdout
     (moved / "my_project" / "extra.py").write_text('"""More."""\n\nVALUE = 2\n')
+    project.run("git", "add", "--all", cwd=moved)
     done = commit(project, moved, "Change the module")
     assert re.search(r"mypy\.+Passed", done.stderr), done.stderr
