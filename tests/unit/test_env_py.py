@@ -75,7 +75,7 @@ class FakeRunner:
             pins = {entry.name: entry.version for entry in locks.read(Path(cmd[3]))} if cmd[3:] else None
             snapshot = {"env": {"python_version": HERE, "python_full_version": platform.python_version()},
                         "dists": state["dists"], "broken": state["broken"], "relocatable": True, "pins": pins,
-                        "isolated": False, "link": link.read_text().strip() if link.exists() else None}
+                        "isolated": False, "clashes": [], "link": link.read_text().strip() if link.exists() else None}
             return done(json.dumps(snapshot))
         raise AssertionError(f"unexpected command {cmd}")
 

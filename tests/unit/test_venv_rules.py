@@ -14,7 +14,7 @@ inspector = scripts_module("inspector")
 ROOT = Path("/project")
 WHOLE = {"env": {"python_version": "3.12", "python_full_version": "3.12.4"}, "dists": {"pip": "25.0", "six": "1.17.0"},
          "broken": {}, "link": str(ROOT), "relocatable": True, "pins": {"six": "1.17.0"}, "isolated": False,
-         "failing": []}
+         "failing": [], "clashes": []}
 
 
 def problems(tmp_path, **changes):
@@ -92,14 +92,16 @@ def test_damage_is_a_missing_or_resized_file_of_a_record(tmp_path):
     (tmp_path / "demo/gone.py").write_text("")
     (info / "RECORD").write_text("demo/__init__.py,sha256=x,6\ndemo/gone.py,,\ndemo/__pycache__/a.pyc,,\n"
                                  "demo-1.0.dist-info/RECORD,,\n")
-    assert inspector.damage(info, tmp_path, "demo") is None
+    rows = inspector.record(info)
+    assert inspector.damage(rows, tmp_path, set()) is None
     (tmp_path / "demo/gone.py").unlink()
-    assert inspector.damage(info, tmp_path, "demo") == "1 of its files is missing or changed (demo/gone.py)"
+    assert inspector.damage(rows, tmp_path, set()) == "1 of its files is missing or changed (demo/gone.py)"
     (tmp_path / "demo/gone.py").write_text("")
     (tmp_path / "demo/__init__.py").write_text("x = 12\n")
-    assert "(demo/__init__.py)" in inspector.damage(info, tmp_path, "demo")
+    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set())
+    assert inspector.damage(rows, tmp_path, {"demo/__init__.py"}) is None  # another package's copy
     (info / "RECORD").unlink()
-    assert inspector.damage(info, tmp_path, "demo") == "its list of files (RECORD) is missing"
+    assert inspector.damage(inspector.record(info), tmp_path, set()) == "its list of files (RECORD) is missing"
 
 
 @pytest.mark.parametrize("beside", [True, False], ids=["built-beside", "built-in-place"])

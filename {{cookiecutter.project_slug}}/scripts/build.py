@@ -82,6 +82,8 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
     say(ready)
     for line in pythons.disagreements(project, version):  # only a digest the registry did not give
         say(f"but {line}")
+    for clash in snap.clashes if isinstance(snap, venvs.Snapshot) else []:
+        say(f"but {clash}: keep one of them (`{ENV_PY} remove NAME`)")
 
 
 def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:

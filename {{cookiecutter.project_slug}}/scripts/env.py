@@ -141,7 +141,8 @@ def check(project: Project) -> int:
     files = pythons.disagreements(project, version)
     undigested = [line for line in files if "has no digest" in line]
     traces = habits(project)
-    lines = [*map(str, found), *map(str, stale), *files, *traces]
+    clashes = snap.clashes if isinstance(snap, venvs.Snapshot) else []
+    lines = [*map(str, found), *map(str, stale), *files, *traces, *clashes]
     if not lines and isinstance(snap, venvs.Snapshot):
         pins, full = len(locks.read(project.root / DEV_LOCK)), snap.env["python_full_version"]
         say(f"in sync: {venv.name}/ is whole and matches {DEV_LOCK} ({pins} pins), Python {full}")
@@ -164,6 +165,8 @@ def check(project: Project) -> int:
                 f"; it removes {', '.join(extra)}: to keep one, `{ENV_PY} add` it (--dev: a tool)"
             )
         say(advice)
+    if clashes:  # no setup can settle which copy of a file is right
+        say(f"of two packages that install the same file, keep one: `{ENV_PY} remove NAME`")
     if undigested:
         say(f"`{ENV_PY} lock` pins the base once Docker Hub (or ENV_PY_REGISTRY) answers")
     return 1
@@ -215,7 +218,7 @@ def check_runtime(project: Project) -> int:
         return 2
     from scripts import inspector
 
-    snap = venvs.Snapshot(**inspector.snapshot(project.root / RUNTIME_LOCK))
+    snap = venvs.Snapshot(**inspector.snapshot(project.root / RUNTIME_LOCK), failing=[])
     found: list[venvs.Problem | venvs.Difference] = []
     found += venvs.differences(snap.pins or {}, snap.dists, RUNTIME_LOCK)
     found += [venvs.Problem(name, text) for name, text in snap.broken.items()]

@@ -48,24 +48,32 @@ def pins(lock: Path | None) -> dict[str, str] | None:
     }
 
 
-def damage(info: Path, site: Path, name: str) -> str | None:
-    """How an installed package's files differ from its RECORD (missing, or another size)."""
+def record(info: Path) -> list[list[str]] | None:
+    """The rows of an installed package's RECORD (path, hash, size), or None without one."""
     try:
-        with open(info / "RECORD", newline="", encoding="utf-8") as record:
-            rows = list(csv.reader(record))
-    except OSError:
+        with open(info / "RECORD", newline="", encoding="utf-8") as file:
+            return [
+                row for row in csv.reader(file) if len(row) >= 3 and not row[0].endswith(".pyc")
+            ]
+    except OSError:  # (.pyc files are caches: they come and go)
+        return None
+
+
+def damage(rows: list[list[str]] | None, site: Path, shared: set[str]) -> str | None:
+    """How an installed package's files differ from its RECORD (missing, or another size).
+    A file another package installs too is left out: it holds the copy installed last."""
+    if rows is None:
         return "its list of files (RECORD) is missing"
     bad = []
-    for row in rows:
-        if len(row) < 3 or row[0].endswith(".pyc"):  # caches come and go
+    for path, _, size in rows:
+        if path in shared:
             continue
         try:
-            size = os.stat(site / row[0]).st_size
+            actual = os.stat(site / path).st_size
         except OSError:
-            bad.append(row[0])
-            continue
-        if row[2].isdigit() and size != int(row[2]):
-            bad.append(row[0])
+            actual = -1
+        if actual < 0 or (size.isdigit() and actual != int(size)):
+            bad.append(path)
     if bad:
         files = "1 of its files is" if len(bad) == 1 else f"{len(bad)} of its files are"
         return f"{files} missing or changed ({bad[0]})"
@@ -77,6 +85,7 @@ def snapshot(lock: Path | None) -> dict[str, Any]:
     sites = sorted({Path(sysconfig.get_path(key)) for key in ("purelib", "platlib")})
     dists: dict[str, str] = {}
     broken: dict[str, str] = {}
+    records: dict[str, tuple[Path, list[list[str]] | None]] = {}
     for site in sites:
         for info in sorted([*site.glob("*.dist-info"), *site.glob("*.egg-info")]):
             name = version = None
@@ -91,9 +100,21 @@ def snapshot(lock: Path | None) -> dict[str, Any]:
                 )
                 continue
             dists[locks.normalize(name)] = version
-            problem = damage(info, site, name) if info.suffix == ".dist-info" else None
-            if problem:
-                broken[locks.normalize(name)] = problem
+            if info.suffix == ".dist-info":
+                records[locks.normalize(name)] = (site, record(info))
+    owners: dict[str, dict[str, str]] = {}  # a file: the packages that install it, and its hash
+    for name, (_, rows) in records.items():
+        for path, digest, _ in rows or []:
+            owners.setdefault(path, {})[name] = digest
+    shared = {path: names for path, names in owners.items() if len(names) > 1}
+    clashes: dict[str, list[str]] = {}  # packages that install one file each its own way
+    for path, names in shared.items():
+        if len(set(names.values())) > 1:
+            clashes.setdefault(" and ".join(sorted(names)), []).append(path)
+    for name, (site, rows) in records.items():
+        problem = damage(rows, site, set(shared))
+        if problem:
+            broken[name] = problem
     link = sites[0] / venvs.LINK
     config = Path(sys.prefix, "pyvenv.cfg")
     text = link.read_text(encoding="utf-8").strip() if link.exists() else None
@@ -101,6 +122,11 @@ def snapshot(lock: Path | None) -> dict[str, Any]:
         "env": marker_environment(),
         "dists": dists,
         "broken": broken,
+        "clashes": [
+            f"{names} both install {paths[0]}"
+            + (f" and {len(paths) - 1} more" if paths[1:] else "")
+            for names, paths in sorted(clashes.items())
+        ],
         "link": venvs.linked_folder(text) if text else None,
         "relocatable": config.exists()
         and bool(re.search(r"(?m)^relocatable\s*=\s*true", config.read_text())),

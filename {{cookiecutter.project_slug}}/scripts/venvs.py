@@ -77,6 +77,7 @@ class Snapshot(NamedTuple):
     relocatable: bool  # made by uv --relocatable: it can move with the project
     pins: dict[str, str] | None  # the lock's pins whose markers hold here (None: not asked)
     isolated: bool  # True: pyvenv.cfg is gone, so "the venv's" Python runs as its base
+    clashes: list[str]  # packages that install the same file, each its own: one of them must go
     failing: list[str]  # what Python said of .pth files that fail at every start
 
 
