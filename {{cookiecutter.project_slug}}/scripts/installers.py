@@ -60,7 +60,7 @@ class Installer:
         hint = hints.explain(done.stdout) if done.returncode else None
         if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE"):
             # The lock's files are hash-checked, so uv's cache serves them as well as the index.
-            say(f"{hint.text.split(':')[0]}: installing from uv's cache instead (UV_OFFLINE=1)")
+            say(f"{hint.text.split(': check')[0]}: installing from uv's cache instead (UV_OFFLINE)")
             done = self.run([*cmd, "--offline"], what or f"uv {command}", check=False)
         if check and done.returncode != 0:
             self.fail(done, what or f"uv {command}")
@@ -69,7 +69,7 @@ class Installer:
     def create(self, venv: Venv, base: str, seed: bool = True) -> None:
         """An empty venv of the Python `base`, with pip if `seed`. uv's can move (relocatable)."""
         if self.uv:
-            options = ["--prompt", self.project.root.name, "--relocatable", "--quiet"]
+            options = ["--prompt", self.project.root.name, "--relocatable", "--quiet", "--clear"]
             options += ["--seed"] * seed + ["--python", base]
             self.uv_run("venv", *options, venv.path, what="creating the venv")
         else:
