@@ -239,6 +239,17 @@ def assert_run_steps_pass_shellcheck(path: Path) -> None:
                 assert lint.returncode == 0, f"{path.name}: {step.get('name', script)}\n{lint.stdout}"
 
 
+def assert_zizmor_ignores_give_their_reason(folder: Path) -> None:
+    """Each `# zizmor: ignore[...]` in the workflows of `folder` says why on its line, and every
+    job has a timeout."""
+    for path in sorted(folder.glob("*.yml")):
+        for line in path.read_text().splitlines():
+            if "zizmor: ignore" in line:
+                assert re.search(r"zizmor: ignore\[[\w-]+\] \S+ \S+ \S+", line), f"{path.name}: {line.strip()}"
+        for name, job in workflow_jobs(path).items():
+            assert "uses" in job or "timeout-minutes" in job, f"{path.name}: job {name} has no timeout-minutes"
+
+
 class StandInRegistry:
     """An image registry on loopback, for `env.py`'s base-image lookups: it asks for a token
     first, as Docker Hub does, then answers HEAD /v2/library/python/manifests/<tag> with a

@@ -33,8 +33,10 @@ from pathlib import Path
 LEVELS = {"none": 0, "read": 1, "write": 2}
 # What GitHub answers, word for word, per kind of token.
 WORKFLOW_REFUSAL = {
-    "github-actions": "refusing to allow a GitHub App to create or update workflow `{path}` without `workflows` permission",
-    "personal": "refusing to allow a Personal Access Token to create or update workflow `{path}` without `workflow` scope",
+    "github-actions": "refusing to allow a GitHub App to create or update workflow `{path}`"
+                      " without `workflows` permission",
+    "personal": "refusing to allow a Personal Access Token to create or update workflow `{path}`"
+                " without `workflow` scope",
 }
 NOT_ACCESSIBLE = {
     "github-actions": "Resource not accessible by integration",
@@ -321,11 +323,11 @@ def _handler(github: GitHub):
                                              "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"})
                 head, base = data.get("head", ""), data.get("base", "")
                 if not repository.branch(head) or not repository.branch(base):
-                    return self.answer(422, {"message": "Validation Failed",
-                                             "errors": [{"resource": "PullRequest", "field": "head", "code": "invalid"}]})
+                    error = {"resource": "PullRequest", "field": "head", "code": "invalid"}
+                    return self.answer(422, {"message": "Validation Failed", "errors": [error]})
                 if any(pr["head"]["ref"] == head and pr["state"] == "open" for pr in repository.pulls):
-                    return self.answer(422, {"message": "Validation Failed",
-                                             "errors": [{"message": f"A pull request already exists for {owner}:{head}."}]})
+                    error = {"message": f"A pull request already exists for {owner}:{head}."}
+                    return self.answer(422, {"message": "Validation Failed", "errors": [error]})
                 pr = self.new_item(repository, token, "pull", data)
                 pr.update(pull_request={}, head={"ref": head}, base={"ref": base})
                 return self.answer(201, pr)

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime
 import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 SECRET = "UPDATES_TOKEN"
 BOT_NAME = "github-actions[bot]"
@@ -174,13 +175,13 @@ class Proposal:
     def issue_title(self) -> str:
         return f"The weekly `{self.branch}` pull request needs a setting or a token"
 
-    def find_issue(self) -> dict | None:
+    def find_issue(self) -> dict[str, Any] | None:
         """This job's open issue, if any (GitHub lists pull requests as issues too: skipped)."""
         for page in range(1, 11):
             items = self.api("GET", f"/issues?state=open&per_page=100&page={page}")
             for item in items:
                 if item["title"] == self.issue_title() and "pull_request" not in item:
-                    return item
+                    return dict(item)
             if len(items) < 100:
                 break
         return None
@@ -191,7 +192,7 @@ class Proposal:
             self.env["GITHUB_SERVER_URL"], self.repo, self.env.get("GITHUB_RUN_ID", "")
         )
         workflow = self.env.get("GITHUB_WORKFLOW", "weekly")
-        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        today = time.strftime("%Y-%m-%d", time.gmtime())
         parts = [why, f"**To let the job do it**, {fix}", more, f"Meanwhile, {self.by_hand()}"]
         parts.append(
             f'Written by the "{workflow}" workflow ([its run]({run_url})) on {today}. Each run'
@@ -256,7 +257,9 @@ class Proposal:
                 file.write(text + "\n\n")
         return 0
 
-    def api(self, method: str, path: str, token: str = "", fields: dict | None = None):
+    def api(
+        self, method: str, path: str, token: str = "", fields: dict[str, str] | None = None
+    ) -> Any:
         """One REST call on this repository; without `token`, the job's own (issues: write)."""
         request = urllib.request.Request(
             f"{self.env['GITHUB_API_URL']}/repos/{self.repo}{path}",
