@@ -138,6 +138,54 @@ def refreshed(baked, github, tmp_path_factory):
     return repository, job, steps, branch
 
 
+# ---- the stand-ins themselves ----------------------------------------------------------------------
+
+
+def test_the_stand_ins_apply_githubs_rules(github, tmp_path):
+    """What the tests below rely on: reads of a private repository need a token, a public one is
+    anyone's; the job's token never pushes a workflow file, in GitHub's words for a GitHub App;
+    the REST API refuses what a token may not do, as GitHub words it."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    private = github.add_repository("acme/rules")
+    github.add_repository("acme/open", private=False)
+    job = github.job_token("acme/rules", "ghs-rules")
+    work = tmp_path / "work"
+    (work / ".github/workflows").mkdir(parents=True)
+    (work / ".github/workflows/ci.yml").write_text("name: CI\n")
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(work))
+    git(work, "add", "--all")
+    git(work, "commit", "--quiet", "-m", "A workflow")
+    done = subprocess.run(["git", "ls-remote", github.clone_url("acme/rules")], capture_output=True, text=True,
+                          env=clean_env(GIT_TERMINAL_PROMPT="0"))
+    assert done.returncode == 128 and "could not read Username" in done.stderr  # a 401: asked for credentials
+    assert git(work, "ls-remote", github.clone_url("acme/open")) == ""  # empty, and readable without a token
+    done = subprocess.run(["git", "push", github.clone_url("acme/rules"), "HEAD:refs/heads/main"], cwd=work,
+                          capture_output=True, text=True, env=clean_env(**auth(job)))
+    assert done.returncode == 1 and private.branch("main") is None
+    assert ("remote: refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without"
+            " `workflows` permission") in done.stderr
+
+    def call(method: str, path: str, token: str, data: dict | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(f"{github.api_url}/repos/{path}", method=method,
+                                         data=json.dumps(data).encode() if data else None,
+                                         headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    reader = github.add_token("pat-reader", "personal", {"acme/rules"}, contents="read")
+    assert call("POST", "acme/rules/issues", reader, {"title": "x"}) == (
+        403, {"message": "Resource not accessible by personal access token"})
+    assert call("GET", "acme/rules/pulls", "nobody's")[0] == 401
+    assert call("GET", "acme/rules/pulls", github.job_token("acme/open", "ghs-open"))[0] == 404  # hidden
+    assert call("POST", "acme/rules/issues", job, {"title": "x"})[0] == 201
+
+
 # ---- refresh-locks.yml ---------------------------------------------------------------------------
 
 
