@@ -162,22 +162,72 @@ def replace_file(path: Path, content: bytes) -> None:
     os.replace(new, path)
 
 
-def workflow_jobs(path: Path) -> dict:
-    """A GitHub Actions workflow's jobs, read as YAML 1.2 (so `on:` stays a string key)."""
+def workflow(path: Path) -> dict:
+    """A GitHub Actions workflow, read as YAML 1.2 (so `on:` stays a string key)."""
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe").load(path.read_text())["jobs"]
+    return YAML(typ="safe").load(path.read_text())
 
 
-def run_steps(workflow: Path, job: str, cwd: Path, env: dict) -> list[subprocess.CompletedProcess]:
-    """Runs a job's plain `run:` steps in order, with bash as Actions runs them; each must pass."""
+def workflow_jobs(path: Path) -> dict:
+    """A GitHub Actions workflow's jobs."""
+    return workflow(path)["jobs"]
+
+
+def expression(text: str, context: dict[str, str]) -> str:
+    """Fills each `${{ }}` of `text` as Actions would, from `context` ("github.token": "...").
+    Only names, 'strings' and `a || b` (the first that is not empty) are understood: anything
+    else fails the test rather than being guessed. Unset secrets and variables are empty, as on
+    GitHub; any other name must be in `context`."""
+    def value(term: str) -> str:
+        term = term.strip()
+        if re.fullmatch(r"'[^']*'", term):
+            return term[1:-1]
+        if term in context:
+            return context[term]
+        if re.fullmatch(r"(secrets|vars)\.\w+", term):
+            return ""
+        raise AssertionError(f"no value for `{term}` in the test's context")
+
+    def fill(match: re.Match) -> str:
+        terms = match.group(1).split("||")
+        if not all(re.fullmatch(r"\s*('[^']*'|[\w.-]+)\s*", term) for term in terms):
+            raise AssertionError(f"an expression the test runner does not evaluate: {match.group(0)}")
+        return next((v for v in map(value, terms) if v), "")
+
+    return re.sub(r"\$\{\{(.*?)\}\}", fill, text)
+
+
+def run_steps(workflow_file: Path, job: str, cwd: Path, env: dict, context: dict[str, str] | None = None,
+              only: set[str] | None = None, check: bool = True) -> list[subprocess.CompletedProcess]:
+    """Runs a job's plain `run:` steps in order, with bash as Actions runs them; each must pass
+    unless `check` is false. The workflow's, the job's and each step's `env:` are added to `env`;
+    their `${{ }}` and the script's are filled from `context` (see `expression`), and
+    `steps.ID.outputs.NAME` from what step ID wrote to $GITHUB_OUTPUT. `only`: the ids or names
+    of the steps to run, the others skipped."""
+    document = workflow(workflow_file)
+    context = dict(context or {})
     done = []
-    for step in workflow_jobs(workflow)[job]["steps"]:
-        if "run" in step:
-            result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                                    cwd=cwd, env=env, capture_output=True, text=True)
-            assert result.returncode == 0, f"{job}: {step['name']}\n{result.stdout}\n{result.stderr}"
-            done.append(result)
+    for step in document["jobs"][job]["steps"]:
+        if "run" not in step or (only is not None and not {step.get("id"), step.get("name")} & only):
+            continue
+        assert "if" not in step, f"{job}: {step.get('name')}: a condition the test runner does not evaluate"
+        step_env = dict(env)
+        for scope in (document, document["jobs"][job], step):
+            step_env.update({k: expression(str(v), context) for k, v in (scope.get("env") or {}).items()})
+        output = Path(step_env["GITHUB_OUTPUT"]) if "GITHUB_OUTPUT" in step_env else None
+        before = output.stat().st_size if output and output.exists() else 0
+        result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                                 expression(step["run"], context)],
+                                cwd=cwd, env=step_env, capture_output=True, text=True)
+        if check:
+            assert result.returncode == 0, f"{job}: {step.get('name')}\n{result.stdout}\n{result.stderr}"
+        if output and output.exists() and "id" in step:
+            written = output.read_bytes()[before:].decode()
+            for line in written.splitlines():
+                name, _, value = line.partition("=")
+                context[f"steps.{step['id']}.outputs.{name}"] = value
+        done.append(result)
     return done
 
 
@@ -192,6 +242,17 @@ def assert_run_steps_pass_shellcheck(path: Path) -> None:
                 lint = subprocess.run([tool("shellcheck"), "--shell=bash", "--exclude=SC1091", "-"],
                                       input=script, capture_output=True, text=True)
                 assert lint.returncode == 0, f"{path.name}: {step.get('name', script)}\n{lint.stdout}"
+
+
+def assert_zizmor_ignores_give_their_reason(folder: Path) -> None:
+    """Each `# zizmor: ignore[...]` in the workflows of `folder` says why on its line, and every
+    job has a timeout."""
+    for path in sorted(folder.glob("*.yml")):
+        for line in path.read_text().splitlines():
+            if "zizmor: ignore" in line:
+                assert re.search(r"zizmor: ignore\[[\w-]+\] \S+ \S+ \S+", line), f"{path.name}: {line.strip()}"
+        for name, job in workflow_jobs(path).items():
+            assert "uses" in job or "timeout-minutes" in job, f"{path.name}: job {name} has no timeout-minutes"
 
 
 class StandInRegistry:
