@@ -8,8 +8,7 @@ the user's answers.
 
 from __future__ import annotations
 
-import os
-import shutil
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -148,42 +147,33 @@ def test_a_refused_bake_leaves_no_answers_in_the_temp_folder(workspace):
     assert list(ws.tmp.iterdir()) == []
 
 
-# ---- the generated update-template workflow ----------------------------------------------------
+# ---- env.py update: never backwards, on a branch or on versions ------------------------------
 
 
-def run_update_steps(project: Path, tmp: Path) -> tuple[list[subprocess.CompletedProcess], dict[str, str]]:
-    """Runs the workflow's `run:` steps in order with bash, as GitHub would, with the plain
-    Python of .python-version as `python`; returns them and what they wrote to GITHUB_OUTPUT."""
-    from helpers import run_steps
-
-    bin_dir, runner = tmp / "bin", tmp / "runner"
-    for folder in (bin_dir, runner, tmp / "tmp"):
-        folder.mkdir(exist_ok=True)
-    if not (bin_dir / "python").exists():
-        (bin_dir / "python").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
-    output = tmp / "github-output"
-    output.write_text("")
-    env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", RUNNER_TEMP=str(runner),
-                    GITHUB_OUTPUT=str(output), TMPDIR=str(tmp / "tmp"))
-    done = run_steps(project / ".github/workflows/update-template.yml", "update", project, env)
-    return done, dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+def update(ws: Workspace, project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """`python3 scripts/env.py update` as a teammate runs it, with no cruft installed anywhere."""
+    return ws.run(sys.executable, "scripts/env.py", "update", *args, cwd=project, check=check)
 
 
-def test_the_update_workflow_commits_the_template_change_and_names_the_conflicts(workspace):
-    ws = workspace
-    out = ws.root / "out"
-    out.mkdir()
-    ws.git(ws.template, "tag", "v9.9.8")  # a project made from a version follows versions
-    ws.run(*cruft("create", "--no-input", ws.template, "--checkout", "v9.9.8", "--extra-context",
-                  '{"create_venv": false}'), cwd=out)
+def made_from(ws: Workspace, *checkout: str, out: str = "out") -> Path:
+    out = ws.root / out
+    out.mkdir(exist_ok=True)
+    ws.run(*cruft("create", "--no-input", ws.template, *checkout, "--extra-context", '{"create_venv": false}'),
+           cwd=out)
     project = out / "my_project"
     ws.git(project, "add", ".cruft.json")
     ws.git(project, "commit", "--quiet", "-m", "Link to the template")
+    return project
+
+
+def test_update_follows_versions_names_the_conflicts_and_writes_the_report(workspace):
+    ws = workspace
+    ws.git(ws.template, "tag", "v9.9.8")  # a project made from a version follows versions
+    project = made_from(ws, "--checkout", "v9.9.8")
     ws.edit(project / "README.md", "## Set up\n", "## Set up\n\nOur own first line.\n")  # meets the template's edit
     ws.git(project, "commit", "--quiet", "--all", "-m", "Our edit")
-    (ws.root / "tmp" / "steps").mkdir()
-    steps, output = run_update_steps(project, ws.root / "tmp" / "steps")
-    assert output == {} and ws.git(project, "log", "-1", "--format=%s").strip() == "Our edit"  # up to date
+    report = ws.root / "report.md"
+    assert "up to date" in update(ws, project, "--report", report).stdout and not report.exists()
 
     generated = ws.template / "{{cookiecutter.project_slug}}"
     ws.edit(generated / "README.md", "## Set up\n", "## Set up\n\nThe template's new first line.\n")
@@ -192,27 +182,50 @@ def test_the_update_workflow_commits_the_template_change_and_names_the_conflicts
     ws.git(ws.template, "tag", "v9.9.9")  # the template's newest version
     ws.edit(generated / "README.md", "## Dependencies\n", "## Dependencies\n\nAfter the tag: not in v9.9.9.\n")
     ws.commit_template("Work after the newest version")
-    steps, output = run_update_steps(project, ws.root / "tmp" / "steps")
-    assert output == {"updated": "true"}
-    assert ws.git(project, "log", "-1", "--format=%s").strip() == "Update from the template to v9.9.9"
+    done = update(ws, project, "--report", report)
+    assert "updated to v9.9.9: review with `git diff`, then commit" in done.stdout
+    assert "resolve the conflict in README.md" in done.stdout
     assert "After the tag" not in (project / "README.md").read_text()  # the version, not the branch
     assert ".envrc" in (project / ".gitignore").read_text()
-    assert ws.git(project, "status", "--porcelain") == ""  # all of it committed
-    body = (ws.root / "tmp" / "steps" / "runner" / "template-update.md").read_text()
+    assert json.loads((project / ".cruft.json").read_text())["checkout"] == "v9.9.9"
+    body = report.read_text()
+    assert body.startswith("# Update from the template to v9.9.9\n")
     assert "resolve these before merging" in body and "- README.md" in body and ".gitignore" not in body
-    shutil.rmtree(ws.root / "tmp" / "steps")
 
 
-def test_the_update_workflow_skips_a_project_not_made_with_cruft_in_one_line(workspace):
+def test_a_project_made_from_the_branch_is_never_offered_an_older_version(workspace):
+    """The default branch is ahead of the last tag: the project follows the branch, and the tag,
+    older than the project's commit, is no update."""
     ws = workspace
-    ws.run(sys.executable, "-m", "cookiecutter", "--no-input", "-o", ws.root / "out", ws.template, "create_venv=false",
-           cwd=ws.root)
+    ws.git(ws.template, "tag", "v9.9.8")
+    ws.edit(ws.template / "{{cookiecutter.project_slug}}" / "README.md", "## Set up\n", "## Set up\n\nNewer.\n")
+    ws.commit_template("After the last tag")
+    project = made_from(ws)  # no --checkout: the default branch
+    before = (project / "README.md").read_text()
+    assert "up to date" in update(ws, project).stdout
+    assert (project / "README.md").read_text() == before and ws.git(project, "status", "--porcelain") == ""
+    refused = update(ws, project, "--checkout", "v9.9.8", check=False)
+    assert refused.returncode == 0 and "up to date" in refused.stdout  # the older tag is never taken
+    ws.edit(ws.template / "{{cookiecutter.project_slug}}" / "README.md", "Newer.\n", "Newer still.\n")
+    ws.commit_template("The branch moves on")
+    assert "updated to" in update(ws, project).stdout and "Newer still." in (project / "README.md").read_text()
+
+
+def test_update_without_a_link_or_with_changes_says_what_to_do_in_one_line(workspace):
+    ws = workspace
+    ws.run(sys.executable, "-m", "cookiecutter", "--no-input", "-o", ws.root / "out", ws.template,
+           "create_venv=false", "init_git=false", cwd=ws.root)
     project = ws.root / "out" / "my_project"
-    (ws.root / "tmp" / "steps").mkdir()
-    [step], output = run_update_steps(project, ws.root / "tmp" / "steps")
-    assert step.stdout == "No .cruft.json: this project records no template to follow.\n"
-    assert output == {}
-    shutil.rmtree(ws.root / "tmp" / "steps")
+    (project / ".cruft.json").unlink(missing_ok=True)
+    done = update(ws, project, check=False)
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        "env.py: update stopped: no .cruft.json: this project records no template to update from; bake from"
+        " the template's git repository (`cookiecutter gh:ORG/REPO`) to get one"]
+    linked = made_from(ws, out="linked")
+    (linked / "README.md").write_text("changed\n")
+    done = update(ws, linked, check=False)
+    assert done.stderr.strip().endswith("commit or stash your changes first: the update is merged into a clean"
+                                        " work tree")
 
 
 def test_the_shipped_lock_of_cruft_is_current_and_hashed():

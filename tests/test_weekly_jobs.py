@@ -348,8 +348,6 @@ def test_a_token_without_the_workflows_permission_is_refused_by_the_remote_and_w
 # ---- update-template.yml, whole: the lead's `env.py update` ---------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="`scripts/env.py update --report FILE` does not exist yet (issue 23, item 4):"
-                                       " remove this mark when it does")
 def test_the_update_job_reads_a_private_template_with_the_token_and_proposes_its_new_version(github, tmp_path):
     """A private template on the stand-in; a project made from it with cruft; the template's next
     version changes a workflow. The job, run whole with UPDATES_TOKEN (Contents, Pull requests
@@ -377,6 +375,10 @@ def test_the_update_job_reads_a_private_template_with_the_token_and_proposes_its
     git(source, "commit", "--quiet", "--all", "-m", "A new version")
     git(source, "tag", "v9.9.9")
     git(source, "push", "--quiet", "--tags", github.clone_url("acme/template"), "main", env=auth(token))
+    without = subprocess.run([sys.executable, "scripts/env.py", "update"], cwd=project, capture_output=True,
+                             text=True, env=clean_env())
+    assert without.returncode == 1 and len(without.stderr.strip().splitlines()) == 1, without.stderr
+    assert "set TEMPLATE_TOKEN to a token that may read the template's repository" in without.stderr
     repository = Repository(github, tmp_path, project, "project", actions_may_open_prs=True)
     repository.job().run(UPDATE, "update", secrets={"UPDATES_TOKEN": token})
     [pr] = repository.repo.pulls

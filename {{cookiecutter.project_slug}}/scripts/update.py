@@ -143,7 +143,7 @@ def update(project: Project, checkout: str | None = None, report: Path | None = 
     conflicts += [line[3:] for line in rejected if line.endswith(".rej")]
     stale = locks.staleness(project.root, project.text(".python-version").strip())
     lines = [
-        f"Update from the template to {ref}",
+        f"# Update from the template to {ref}",
         "",
         f"Template {state['template']}, {ref} ({commit}).",
     ]
