@@ -5,6 +5,7 @@ before and after, and one documented command repairs it."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -171,3 +172,21 @@ def test_from_another_folder_the_activate_line_is_whole(cookies, tmp_path):
     project = bake(cookies, init_git=False)
     done = project.run(sys.executable, project.path / "scripts" / "env.py", "setup", cwd=tmp_path)
     assert f"Activate the venv with: source {project.venv}/bin/activate" in done.stdout
+
+
+def test_a_notebook_kernel_of_the_venv_follows_the_project_when_it_moves(baked, tmp_path):
+    """README.md registers the venv as a kernel with `ipykernel install --user`, which names the
+    venv's Python by path; setup points it at the moved project."""
+    project = baked(starter_requirements="data-science")
+    jupyter = {"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")}
+    project.run(project.python, "-m", "ipykernel", "install", "--user", "--name", "my_project", env=jupyter)
+    moved = tmp_path / "moved"
+    project.path.rename(moved)
+    try:
+        project.run(sys.executable, "scripts/env.py", "setup", cwd=moved, env=jupyter)
+        spec = json.loads((tmp_path / "jupyter/kernels/my_project/kernel.json").read_text())
+        assert spec["argv"][0] == str(moved / "venv" / "bin" / "python")
+        project.run(spec["argv"][0], "-c", "import ipykernel, my_project", cwd=moved)
+    finally:  # the shared bake goes back where it was
+        moved.rename(project.path)
+        project.env_py("setup")

@@ -3,6 +3,7 @@ lock, repaired in place or built anew beside the old one and swapped in when com
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -62,6 +63,8 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
             build(project, installer, base, full)
         elif found:
             sync(project, installer, found)
+        if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
+            follow_kernels(Path(snap.link), project.root)  # the project moved from there
         if found:  # what was done is verified, once
             snap = venvs.inspect(venv, project.run, dev_lock)
         damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
@@ -134,6 +137,25 @@ def link_project(project: Project, venv: venvs.Venv) -> None:
     if venv is project.venv and before and before != str(project.root):
         say(f"the project link now points to {project.root} (the project moved)")
     write_text(link, venvs.link_line(project.root))
+
+
+def follow_kernels(old: Path, new: Path) -> None:
+    """Notebook kernels made from the venv (README.md: ipykernel install --user) name its Python
+    by path: after the project moved, they name it where it is now."""
+    user = Path.home()
+    homes = [os.environ.get("JUPYTER_DATA_DIR"), Path(os.environ.get("APPDATA", user), "jupyter")]
+    homes += [user / ".local/share/jupyter", user / "Library/Jupyter"]
+    for spec in {
+        spec for home in filter(None, homes) for spec in Path(home).glob("kernels/*/kernel.json")
+    }:
+        data = json.loads(spec.read_text(encoding="utf-8"))
+        python = Path(data.get("argv", [""])[0])
+        if python.is_relative_to(old):
+            data["argv"][0] = str(new / python.relative_to(old))
+            write_text(spec, json.dumps(data, indent=1) + "\n")
+            say(
+                f"the notebook kernel {spec.parent.name} now runs the venv's Python where it is now"
+            )
 
 
 def keep_git_hook(project: Project) -> None:
