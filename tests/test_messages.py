@@ -114,11 +114,17 @@ def test_a_package_setup_would_remove_is_kept_as_the_message_says(cookies):
     assert project.env_py("check").returncode == 0
 
 
-def test_the_readme_one_line_for_a_new_dependency_works(cookies):
+def test_the_readmes_commands_for_a_new_dependency_put_it_where_they_say(cookies):
     project = bake(cookies, init_git=False)
-    [line] = [line for line in project.read("README.md").splitlines() if line.startswith('echo "requests"')]
-    project.run("bash", "-c", line.split("#")[0])
-    project.run(project.python, "-c", "import requests")
+    lines = [line for line in project.read("README.md").splitlines() if line.startswith("python3 scripts/env.py add ")]
+    assert len(lines) == 2, lines  # a package of the app, and a tool
+    for line in lines:
+        command, where = line.split("#")
+        project.run("bash", "-c", command)
+        name = command.split()[-1]
+        [listed] = re.findall(r"\S+\.txt", where)  # the file the comment names
+        assert re.search(rf"(?m)^{name}\b", project.read(listed)), (listed, name)
+    project.run(project.python, "-c", "import requests, coverage")
     assert project.env_py("check").returncode == 0
 
 
