@@ -23,6 +23,36 @@ def test_every_question_has_a_prompt_and_yes_no_questions_are_booleans():
     assert context["starter_requirements"][0] == "none" and context["venv_dir"] == "venv"
 
 
+def test_the_readmes_questions_table_is_cookiecutter_json():
+    """One row per question, in order, with its default and, for a choice, every option."""
+    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    table = (TEMPLATE / "README.md").read_text().split("| question | default | what it sets |\n|---|---|---|\n")[1]
+    rows = [line.split(" | ") for line in table.split("\n\n")[0].splitlines()]
+    assert [row[0].strip("|` ") for row in rows] == QUESTIONS
+    for (name, default, sets), value in zip(rows, (context[key] for key in QUESTIONS), strict=True):
+        if isinstance(value, bool):
+            assert default == ("yes" if value else "no"), name
+        elif isinstance(value, list):
+            assert default == f"`{value[0]}`" and all(f"`{option}`" in sets for option in value), name
+        elif "{{" not in value:  # a value of its own; project_slug and python_version are derived
+            assert default == f"`{value}`", name
+
+
+def test_the_readmes_and_documents_links_lead_to_files_and_headings_that_exist():
+    def anchors(path):  # GitHub's heading anchors: lowercase, punctuation dropped, spaces to -
+        headings = re.findall(r"(?m)^#+ (.+)$", path.read_text())
+        return {re.sub(r"[^\w\- ]", "", heading).strip().lower().replace(" ", "-") for heading in headings}
+
+    documents = [TEMPLATE / "README.md", *sorted((TEMPLATE / "docs").glob("*.md"))]
+    for document in documents:
+        for target, anchor in re.findall(r"\]\((?!https?:)([^)#]*)#?([^)]*)\)", document.read_text()):
+            path = (document.parent / target).resolve() if target else document
+            assert path.is_file(), (document.name, target)
+            assert not anchor or anchor in anchors(path), (document.name, target, anchor)
+    linked = re.findall(r"\]\(docs/([^)#]+)", (TEMPLATE / "README.md").read_text())
+    assert set(linked) == {path.name for path in documents[1:]}, "every document is linked"
+
+
 def readme_commands():
     return re.findall(r"```bash\n(.*?)\n```", (TEMPLATE / "README.md").read_text(), re.S)
 
