@@ -27,9 +27,8 @@ from scripts.project import (
 
 def setup(project: Project, backend: str, python: str | None = None) -> None:
     """`setup`: lock first if a lock is stale, then make the venv whole and equal to the dev
-    lock. A damaged, moved or wrong-Python venv is built anew beside the old one, which stays
-    until the new one is complete. With `--python X.Y` the project switches first; if
-    anything fails, its files and the old venv are as they were."""
+    lock (make_whole). With `--python X.Y` the project switches first: if anything fails or
+    is interrupted, its files and the old venv are as they were."""
     started, venv = time.perf_counter(), project.venv
     if venvs.recover(venv):
         say(f"a previous setup did not finish: putting back the {venv.name}/ it had set aside")
@@ -39,41 +38,22 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
             f"uv is not installed (https://docs.astral.sh/uv/): or use `{SETUP}`, which brings it"
         )
     switched = [".python-version", "Dockerfile", "pyproject.toml", *LOCKS] if python else []
-    with restored_on_failure(project.root / name for name in switched):
-        if python:
-            version, base, full = pythons.switch(project, python, uv)
-        else:
-            version = pythons.wanted(project)
-            base, full = pythons.find(project, version, uv)
-        if not uv and backend == "auto":
-            uv = installers.bootstrap_uv(project)
-        installer = installers.Installer(project, uv)
-        stale = locks.staleness(project.root, version)
-        if stale:
-            say(f"{locks.why_lock_first(stale)}: locking first")
-            lock(project, version, installer=installer)  # which makes the other files follow too
-        else:
-            pythons.follow(project, version)
-        dev_lock = project.root / DEV_LOCK
-        snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
-        found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
-        if venvs.plan(found) == "build":
-            if venv.exists():
-                say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
-            build(project, installer, base, full)
-        elif found:
-            sync(project, installer, found)
-        if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
-            follow_kernels(Path(snap.link), project.root)  # the project moved from there
-        if found:  # what was done is verified, once
-            snap = venvs.inspect(venv, project.run, dev_lock)
-        damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
-        if damaged and uv:  # files uv linked from its cache, damaged there too
-            names = ", ".join(damaged)
-            say(f"fetching {names} afresh (uv's cache holds the same damaged files)")
-            installer.sync(venv, DEV_LOCK, refetch=list(damaged))
-            snap = venvs.inspect(venv, project.run, dev_lock)
-        keep_git_hook(project)
+    try:
+        with restored_on_failure(project.root / name for name in switched):
+            if python:
+                version, base, full = pythons.switch(project, python, uv)
+            else:
+                version = pythons.wanted(project)
+                base, full = pythons.find(project, version, uv)
+            if not uv and backend == "auto":
+                uv = installers.bootstrap_uv(project)
+            snap = make_whole(project, installers.Installer(project, uv), version, base, full)
+    except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
+        left = (
+            str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes what is left"
+        )
+        files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
+        raise Interrupted(f"{files}; {left}" if python else left) from None
     left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     if left:
         raise EnvError(
@@ -87,6 +67,39 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
         say(f"but {line}")
     for clash in snap.clashes if isinstance(snap, venvs.Snapshot) else []:
         say(f"but {clash}: keep one of them (`{ENV_PY} remove NAME`)")
+
+
+def make_whole(
+    project: Project, installer: installers.Installer, version: str, base: str, full: str
+) -> venvs.Snapshot | str | None:
+    """Locks if a lock is stale, then repairs the venv in place or builds a new one beside it
+    (a damaged, moved or wrong-Python venv); returns what the venv holds afterwards."""
+    venv, dev_lock = project.venv, project.root / DEV_LOCK
+    stale = locks.staleness(project.root, version)
+    if stale:
+        say(f"{locks.why_lock_first(stale)}: locking first")
+        lock(project, version, installer=installer)  # which makes the other files follow too
+    else:
+        pythons.follow(project, version)
+    snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
+    found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    if venvs.plan(found) == "build":
+        if venv.exists():
+            say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
+        build(project, installer, base, full)
+    elif found:
+        sync(project, installer, found)
+    if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
+        follow_kernels(Path(snap.link), project.root)  # the project moved from there
+    if found:  # what was done is verified, once
+        snap = venvs.inspect(venv, project.run, dev_lock)
+    damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
+    if damaged and installer.uv:  # files uv linked from its cache, damaged there too
+        say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
+        installer.sync(venv, DEV_LOCK, refetch=list(damaged))
+        snap = venvs.inspect(venv, project.run, dev_lock)
+    keep_git_hook(project)
+    return snap
 
 
 def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:

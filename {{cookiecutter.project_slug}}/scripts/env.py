@@ -33,7 +33,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
+STOPS = ["SIGINT", "SIGTERM", "SIGHUP"]  # every way of being stopped ends like Ctrl-C
 try:
+    for name in STOPS if __name__ == "__main__" else []:  # from the first moment
+        signal.signal(getattr(signal, name, signal.SIGINT), signal.default_int_handler)
     from scripts import build, locks, pythons, requirements, update, venvs
     from scripts.locks import DEV_LOCK, RUNTIME_LOCK
     from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
@@ -72,9 +75,6 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     project = project or Project(Path(__file__).resolve().parent.parent)
     if args.command == "run":
         return run_tool(project, args.tool)
-    for number in (signal.SIGINT, getattr(signal, "SIGTERM", 0), getattr(signal, "SIGHUP", 0)):
-        if number:  # every way of being stopped ends like Ctrl-C: with what was left
-            signal.signal(number, signal.default_int_handler)
     try:
         if args.command == "check":
             return check_runtime(project) if args.runtime else check(project)
