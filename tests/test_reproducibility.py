@@ -23,8 +23,11 @@ def assert_one_error_line(done, words: str) -> None:
 
 
 def ml(project, *args, check: bool = True):
-    """`python -m my_project ARGS` in the project's venv."""
-    return project.run(project.python, "-m", project.context["project_slug"], *map(str, args), check=check)
+    """`python -m my_project ARGS` in the project's venv. Python caches the bytecode of what it
+    imports, as by default: where PYTHONDONTWRITEBYTECODE is set, each start would compile
+    scikit-learn, pandas and SciPy afresh (seconds of CPU each time)."""
+    return project.run(project.python, "-m", project.context["project_slug"], *map(str, args), check=check,
+                       env={"PYTHONDONTWRITEBYTECODE": ""})
 
 
 @pytest.mark.parametrize("starter", ["data-science", "machine-learning"])
