@@ -55,7 +55,7 @@ def test_a_python_switch_stopped_by_any_signal_changes_nothing(cookies, other_py
     before = state(project)
     code, said = stop_at(project, "installing requirements-dev.lock", number, "setup", "--python", other_python)
     assert code == 130, said
-    assert "env.py: setup interrupted: venv/ is as it was (run setup again to build it)" in said
+    assert "the Dockerfile and pyproject.toml are as they were; venv/ is as it was (run setup again" in said
     assert project.python_version() != other_python and project.env_py("check").returncode == 0
     assert_one_line_and_repaired(project, said, before)
 

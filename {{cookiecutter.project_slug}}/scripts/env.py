@@ -140,7 +140,7 @@ def check(project: Project) -> int:
     found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     files = pythons.disagreements(project, version)
     undigested = [line for line in files if "has no digest" in line]
-    traces = habits(project)
+    traces = habits(project, snap.dists if isinstance(snap, venvs.Snapshot) else {})
     clashes = snap.clashes if isinstance(snap, venvs.Snapshot) else []
     lines = [*map(str, found), *map(str, stale), *files, *traces, *clashes]
     if not lines and isinstance(snap, venvs.Snapshot):
@@ -172,13 +172,14 @@ def check(project: Project) -> int:
     return 1
 
 
-def habits(project: Project) -> list[str]:
+def habits(project: Project, installed: dict[str, str]) -> list[str]:
     """Traces of other tools' ways, which this project answers otherwise (README.md)."""
     found = [
         f"{info.name}/: `pip install -e .` installed the project into the venv, which needs no"
         f" build (setup puts the project on its import path): delete {info.name}/; setup removes"
         " the install"
         for info in project.root.glob("*.egg-info")
+        if locks.normalize(info.name.removesuffix(".egg-info")) in installed
     ]
     if (project.root / "uv.lock").exists():
         found.append(
