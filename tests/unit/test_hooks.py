@@ -102,3 +102,41 @@ def test_the_next_steps_activate_line_comes_from_env_py(tmp_path):
         (project / "scripts" / name).write_text(text.replace("{{ cookiecutter.venv_dir | tojson }}", '".venv"'))
     assert post_gen.env_py(project).activate_command() in ("source .venv/bin/activate",
                                                              "source .venv/bin/activate.fish")
+
+
+def installed_pythons() -> list[str]:
+    """Every CPython 3.10 or newer this machine has: the running one, on PATH, and under pyenv."""
+    import glob
+    import shutil
+    import sys
+
+    found = {sys.executable}
+    for minor in range(10, 20):
+        found.add(shutil.which(f"python3.{minor}") or sys.executable)
+    found.update(glob.glob(str(Path.home() / ".pyenv/versions/3.*/bin/python3")))
+    return sorted(path for path in found if subprocess.run(
+        [path, "-c", "import sys; assert sys.version_info >= (3, 10)"], capture_output=True).returncode == 0)
+
+
+# The top-level names a Python's standard library folders hold, beyond sys.stdlib_module_names.
+STDLIB_NAMES = r"""
+import os, re, sys, sysconfig
+names = set(sys.stdlib_module_names)
+lib = sysconfig.get_paths()["stdlib"]
+for folder in (lib, os.path.join(lib, "lib-dynload")):
+    for entry in os.listdir(folder):
+        name = entry.split(".")[0]
+        if entry.endswith((".py", ".so", ".pyd")) or os.path.isfile(os.path.join(folder, entry, "__init__.py")):
+            names.add(name)
+print("\n".join(sorted(name for name in names if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name))))
+"""
+
+
+def test_no_slug_may_shadow_the_standard_library_of_any_installed_python():
+    pythons = installed_pythons()
+    assert pythons
+    for python in pythons:
+        names = subprocess.run([python, "-c", STDLIB_NAMES], capture_output=True, text=True, check=True).stdout.split()
+        assert "json" in names and "test" in names, python
+        allowed = [name for name in names if not pre_gen.problem({**DEFAULTS, "project_slug": name}, IMPORTS)]
+        assert allowed == [], python
