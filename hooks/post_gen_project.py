@@ -45,6 +45,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
 
 WINDOWS = os.name == "nt"
 # Resolved locks for every starter set and Python version, copied in unrendered; the pair
@@ -136,6 +137,8 @@ def throwaway_render(answers, root):
 def template_folder(answers):
     """The template cookiecutter rendered (its clone of a URL, or the folder given), absolute:
     `_repo_dir` is as typed, relative to where cookiecutter ran (the shell's PWD)."""
+    if not answers.get("_repo_dir"):
+        return None
     folder = Path(answers["_repo_dir"])
     if not folder.is_absolute():
         folder = Path(os.environ.get("PWD", ".")) / folder
@@ -143,9 +146,11 @@ def template_folder(answers):
 
 
 def cruft_url(url):
-    """The template address as cruft records it: a path or file:// URL as an absolute path."""
-    if re.match(r"(file:|[^:/\\]*$|[A-Za-z]:\\|/)", url):  # cruft's resolve_template_url, in short
-        path = Path(re.sub(r"^file://", "", url)).absolute()
+    """The template address as cruft records it (its resolve_template_url): a path or a
+    file:// URL of a folder that exists becomes its absolute path."""
+    parsed = urlparse(url)
+    if not parsed.scheme or parsed.scheme == "file":
+        path = (Path(parsed.netloc) / Path(parsed.path)).absolute()
         if path.exists():
             return str(path)
     return url
@@ -171,7 +176,7 @@ def link(answers, keys):
     """
     folder = template_folder(answers)
     if folder is None:
-        return None, f"the template folder {answers['_repo_dir']} cannot be found from here"
+        return None, f"the template folder {answers.get('_repo_dir')} cannot be found from here"
     top = git_out(folder, "rev-parse", "--show-toplevel") if shutil.which("git") else None
     commit = top and git_out(folder, "rev-parse", "--verify", "HEAD^{commit}")
     if not commit:
@@ -223,8 +228,8 @@ def write_link(answers, keys, root):
             (root / ".cruft.json").write_text(text, encoding="utf-8")
         else:
             print(link_later(answers, root, reason))
-    except (OSError, ValueError, KeyError) as error:
-        print(f"\nNot linked to the template: {error}")
+    except Exception as error:  # whatever it is, it must not fail the bake: cookiecutter would delete it
+        print(f"\nNot linked to the template: {error!r}")
 
 
 # ---- the venv and the first commit -------------------------------------------------------

@@ -25,9 +25,9 @@ OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes (as in sc
 # pip, and setuptools and wheel below Python 3.12 (distutils is theirs, or the stdlib's).
 VENV_HOLDS = {"pip", "setuptools", "pkg_resources", "wheel", "distutils"}
 # The standard library of any Python from 3.10 to 3.14, beyond the running one's
-# sys.stdlib_module_names: modules removed in 3.12 and 3.13 and added in 3.11 and 3.14, and
+# sys.stdlib_module_names: modules removed in 3.11, 3.12 and 3.13 and added in 3.11 and 3.14, and
 # the packages that list leaves out (the test suite, the example extension modules).
-OTHER_STDLIB = {"asynchat", "asyncore", "imp", "smtpd", "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt",
+OTHER_STDLIB = {"binhex", "asynchat", "asyncore", "imp", "smtpd", "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt",
                 "imghdr", "lib2to3", "mailcap", "msilib", "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr",
                 "spwd", "sunau", "telnetlib", "uu", "xdrlib", "tomllib", "annotationlib", "compression",
                 "test", "xxlimited", "xxlimited_35", "xxsubtype"}
