@@ -65,6 +65,7 @@ def run(command, cwd, capture=True, env=None):
     reaches every process of the bake, is not delivered twice. Raises Stopped after it."""
     if STOP["signal"]:
         raise Stopped
+    sys.stdout.flush()  # what was said so far comes before what the command says
     pipe = subprocess.PIPE if capture else None
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=pipe, stderr=pipe, text=True,
                              start_new_session=not WINDOWS)
@@ -320,9 +321,9 @@ def init_git(root, left, notes):
             step = next(word for word in command if word in ("init", "add", "commit"))
             reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
             print(f"\ngit {step} failed, the project is kept as it is: {reason}")
-            if step == "commit":
+            if step == "commit":  # with an identity of their own, not the one git refused
                 print("Set your git identity (`git config --global user.name ...` and user.email), then"
-                      f" finish with:\n    cd {typed_path(root)} && {shell_line(command)}")
+                      f" finish with:\n    cd {typed_path(root)} && git commit -m {shlex.quote(command[-1])}")
             return
         left.remove(command)
     print("\nMade a git repository with one commit of every file (the venv is not in it).")

@@ -33,10 +33,10 @@ OTHER_STDLIB = {"binhex", "asynchat", "asyncore", "imp", "smtpd", "aifc", "audio
                 "test", "xxlimited", "xxlimited_35", "xxsubtype"}
 # Modules Python itself imports at every start when they are anywhere on sys.path.
 STARTUP = {"sitecustomize", "usercustomize"}
-# Names become longer names beside them: the venv folder VENV.new, VENV.old and VENV.trash
-# (scripts/env.py), the package SLUG-0.1.0.dist-info and __editable___SLUG_0_1_0_finder.py
-# (an editable install), with the venv's own deepest paths (over 120 characters) below. A
-# file system allows 255 bytes per name; these limits leave room for all of that.
+# A file system allows 255 bytes per name, and the tooling makes longer names of these: the
+# venv folder gets VENV.new, VENV.old and VENV.trash beside it (scripts/env.py), the slug
+# is the image's name under a registry's path. Whole paths have limits too (Windows: 260
+# characters, and a venv's deepest file is over 140 below it). Real names are far shorter.
 LONGEST = {"project_slug": 64, "venv_dir": 64}
 # Answers written into files as free text: a line break would start a new line of the
 # Dockerfile, the README's heading or the package docstring.

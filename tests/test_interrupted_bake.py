@@ -45,17 +45,18 @@ def interrupted_bake(env: dict, home: Path, number: int, moment: str) -> subproc
     `moment` (or, for "commit", when the first commit has started)."""
     marker = home.parent / "commit-started"
     env = {**env, "SLOW_COMMIT": str(marker) if moment == "commit" else ""}
+    # Ctrl-C does what it does in a terminal's foreground job, even when these tests were
+    # started where it is ignored (a background job of a script).
     bake = subprocess.Popen([sys.executable, "-m", "cookiecutter", "--no-input", "-o", "out", TEMPLATE], cwd=home,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
-    for line in bake.stdout:
+    while moment == "commit" and not marker.exists() and bake.poll() is None:
+        time.sleep(0.01)
+    for line in bake.stdout if moment != "commit" else []:
         seen.append(line)
         if moment in line:
             break
-    if moment == "commit":
-        while not marker.exists() and bake.poll() is None:
-            time.sleep(0.01)
     os.killpg(bake.pid, number)
     rest, _ = bake.communicate(timeout=120)
     return subprocess.CompletedProcess(bake.args, bake.returncode, "".join(seen) + rest)
