@@ -33,10 +33,13 @@ class Workspace:
         self.tmp.mkdir()
         self.config = root / "cookiecutter.yaml"
         self.projects: dict[str, Path] = {}
-        self.references: dict[str, Path] = {}
+        self.references: dict[tuple, Path] = {}
         self.template = copy_template(root / "template")
         self.git(self.template, "init", "--quiet", "--initial-branch=main")
         self.commit_template("The template")
+        self.git(self.template, "tag", "v1.0.0")  # a version, and work after it
+        (self.template / "CHANGELOG.md").write_text((self.template / "CHANGELOG.md").read_text() + "\nAfter v1.0.0.\n")
+        self.commit_template("Work after v1.0.0")
         self.bare = root / "served" / "template.git"
         self.git(root, "clone", "--quiet", "--bare", self.template, self.bare)
         self.git(self.bare, "update-server-info")
@@ -60,22 +63,24 @@ class Workspace:
             self.git(self.bare, "update-server-info")
         return self.git(self.template, "rev-parse", "HEAD")
 
-    def bake(self, template) -> tuple[Path, subprocess.CompletedProcess]:
+    def bake(self, template, *options) -> tuple[Path, subprocess.CompletedProcess]:
         """`cookiecutter --no-input TEMPLATE key=value...` into a new folder; the project, and what it printed."""
         out = self.root / f"out-{len(list(self.root.glob('out-*')))}"
         pairs = [f"{key}={value}" for key, value in ANSWERS.items()]
-        done = self.run(sys.executable, "-m", "cookiecutter", "--no-input", "-o", out, template, *pairs, cwd=self.root)
+        done = self.run(sys.executable, "-m", "cookiecutter", "--no-input", *options, "-o", out, template, *pairs,
+                        cwd=self.root)
         self.projects[str(template)] = out / SLUG
         return out / SLUG, done
 
-    def cruft_create(self, template: str) -> Path:
+    def cruft_create(self, template: str, *options) -> Path:
         """The project `cruft create` makes from `template` with the same answers (one per address)."""
-        if template not in self.references:
+        if (template, *options) not in self.references:
             out = self.root / f"cruft-{len(self.references)}"
             out.mkdir()
-            self.run(tool("cruft"), "create", "--no-input", template, "--extra-context", json.dumps(ANSWERS), cwd=out)
-            self.references[template] = out / SLUG
-        return self.references[template]
+            self.run(tool("cruft"), "create", "--no-input", *options, template, "--extra-context", json.dumps(ANSWERS),
+                     cwd=out)
+            self.references[(template, *options)] = out / SLUG
+        return self.references[(template, *options)]
 
 
 @pytest.fixture(scope="module")
@@ -98,19 +103,20 @@ def local_clone(ws: Workspace) -> str:
     return str(clone)
 
 
-# (id, what cookiecutter is given, the address .cruft.json must record, as cruft create takes it)
+# (id, what cookiecutter is given, the address .cruft.json must record, as cruft create takes it, options of both)
 FORMS = [
-    ("git+file-url", lambda ws: f"git+file://{ws.bare}", lambda ws: str(ws.bare)),
-    ("abbreviation-like-gh-to-an-http-url", lambda ws: "lh:template", lambda ws: ws.http),
-    ("local-clone-records-its-origin", local_clone, lambda ws: ws.http),
-    ("local-folder-without-origin-records-its-path", lambda ws: str(ws.template), lambda ws: str(ws.template)),
+    ("git+file-url", lambda ws: f"git+file://{ws.bare}", lambda ws: str(ws.bare), []),
+    ("abbreviation-like-gh-to-an-http-url", lambda ws: "lh:template", lambda ws: ws.http, []),
+    ("a-version-by-its-tag", lambda ws: "lh:template", lambda ws: ws.http, ["--checkout", "v1.0.0"]),
+    ("local-clone-records-its-origin", local_clone, lambda ws: ws.http, []),
+    ("local-folder-without-origin-records-its-path", lambda ws: str(ws.template), lambda ws: str(ws.template), []),
 ]
 
 
-@pytest.mark.parametrize("given, recorded", [pytest.param(g, r, id=i) for i, g, r in FORMS])
-def test_a_cookiecutter_bake_writes_what_cruft_create_writes(ws, given, recorded):
-    project, done = ws.bake(given(ws))
-    reference = ws.cruft_create(recorded(ws))
+@pytest.mark.parametrize("given, recorded, options", [pytest.param(*form[1:], id=form[0]) for form in FORMS])
+def test_a_cookiecutter_bake_writes_what_cruft_create_writes(ws, given, recorded, options):
+    project, done = ws.bake(given(ws), *options)
+    reference = ws.cruft_create(recorded(ws), *options)
     assert (project / ".cruft.json").read_bytes() == (reference / ".cruft.json").read_bytes()
     assert "Not linked" not in done.stdout
     # In the first commit, and nothing left over.
