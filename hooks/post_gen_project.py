@@ -8,14 +8,31 @@ SIGTERM and SIGHUP end it the same way: the step under way ends as Ctrl-C ends i
 more starts, and one message says where the project is and the commands that finish it.
 """
 
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
 import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
 
-# Stop signals are handled before anything else is loaded: from here on, one arriving only
-# marks the bake as stopped, and reaches the command running then as one Ctrl-C.
+WINDOWS = os.name == "nt"
+# Resolved locks for every starter set and Python version, copied in unrendered; the pair
+# for these answers becomes the project's locks, the rest goes.
+SHIPPED = ".shipped-locks"
+# What cookiecutter adds to the answers for hooks, which cruft does not record.
+BAKE_ONLY = ("_template", "_output_dir", "_repo_dir", "_checkout")
+# The first stop signal, the command run() is running, and the last one it sent Ctrl-C to.
 STOP = {"signal": None, "child": None, "told": None}
 
 
 def on_stop_signal(number, frame):
+    """A stop signal only marks the bake as stopped, and reaches the running command as Ctrl-C."""
     STOP["signal"] = STOP["signal"] or number
     interrupt(STOP["child"])
 
@@ -28,31 +45,6 @@ def interrupt(child):
             os.killpg(child.pid, signal.SIGINT)
         except OSError:
             pass  # it has ended
-
-
-if __name__ == "__main__":
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), on_stop_signal)
-
-import importlib.util  # noqa: E402 (after the signal handlers, on purpose)
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shlex  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlparse  # noqa: E402
-
-WINDOWS = os.name == "nt"
-# Resolved locks for every starter set and Python version, copied in unrendered; the pair
-# for these answers becomes the project's locks, the rest goes.
-SHIPPED = ".shipped-locks"
-# What cookiecutter adds to the answers for hooks, which cruft does not record.
-BAKE_ONLY = ("_template", "_output_dir", "_repo_dir", "_checkout")
 
 
 class Stopped(Exception):
@@ -393,6 +385,9 @@ def main(answers, keys, root):
 
 
 if __name__ == "__main__":
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # first of all
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), on_stop_signal)
     try:
         answers = json.loads(r"""{{ cookiecutter | tojson }}""")  # tojson sorts the keys:
         main(answers, json.loads(r"""{{ cookiecutter.keys() | list | tojson }}"""), Path.cwd())  # their order
