@@ -122,6 +122,8 @@ def test_a_cookiecutter_bake_writes_what_cruft_create_writes(ws, given, recorded
     # In the first commit, and nothing left over.
     assert ws.git(project, "ls-files", ".cruft.json") == ".cruft.json"
     assert ws.git(project, "status", "--porcelain") == ""
+    # Under cruft create the hook writes none: cruft writes it after the hook's first commit.
+    assert ws.git(reference, "status", "--porcelain") == "?? .cruft.json"
 
 
 def test_a_cookiecutter_bake_receives_the_template_s_updates(ws):
