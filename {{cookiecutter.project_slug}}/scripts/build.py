@@ -214,25 +214,8 @@ def lock(
         for name, source in LOCKS.items():
             with step(f"writing {name} from {source}", left):
                 path = project.root / name
-                # uv keeps the pins it finds in the file it rewrites, but also their hashes
-                # (edited or not), and stops at a line it cannot read: leave it the pins only.
-                old = path.read_text(errors="replace") if path.exists() and not upgrade else ""
-                write_text(
-                    path, "".join(f"{entry}\n" for entry in locks.entries(old, strict=False))
-                )
-                more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
-                more += ["--upgrade"] if upgrade else []
-                options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
-                installer.uv_run(
-                    "pip compile",
-                    source,
-                    "-o",
-                    name,
-                    *options,
-                    "--python-version",
-                    version,
-                    what=f"writing {name}",
-                )
+                before = path.read_text(errors="replace") if path.exists() else ""
+                compile_lock(installer, name, version, before, upgrade)
                 body = locks.read_text(path)
                 inputs = locks.inputs_digest(project.root / source, version)
                 write_text(path, locks.header(source, version, inputs, body) + body)
@@ -247,14 +230,65 @@ def lock(
         pythons.follow(project, version)
 
 
+def compile_lock(
+    installer: installers.Installer, name: str, version: str, before: str, upgrade: bool
+) -> None:
+    """uv writes the lock `name` from its requirements file, keeping the pins of `before`
+    unless `upgrade`. uv keeps the pins it finds in the file it rewrites, but also their hashes
+    (edited or not), and stops at a line it cannot read: it is given the pins alone. With a
+    cooldown (UV_EXCLUDE_NEWER) an upgrade never moves a pin back: a pin newer than the cooldown
+    allows stays, and if no set of versions fits the cooldown at all, every pin stays."""
+    path, pins = installer.project.root / name, locks.entries(before, strict=False)
+    cooldown = upgrade and bool(os.environ.get("UV_EXCLUDE_NEWER"))
+    # The runtime lock, written first, already waited: the dev lock takes its pins as they are.
+    runtime = path.with_name(RUNTIME_LOCK)
+    kept = {e.name for e in locks.read(runtime)} if cooldown and name == DEV_LOCK else set()
+    for again in (False, True, True, True):  # again: the pins that would move back are kept
+        write_text(path, "".join(f"{entry}\n" for entry in pins if again or not upgrade))
+        more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
+        if upgrade and again:
+            more += [f"--upgrade-package={pin.name}" for pin in pins if pin.name not in kept]
+        elif upgrade:
+            more += ["--upgrade"]
+        more += [f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept)]
+        options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
+        done = installer.uv_run(
+            "pip compile", LOCKS[name], "-o", name, *options, "--python-version", version,
+            what=f"writing {name}", check=not cooldown,
+        )  # fmt: skip
+        new = (
+            {(e.name, e.marker): e.version for e in locks.read(path)} if not done.returncode else {}
+        )
+        back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
+        if not cooldown or not back - kept:
+            break
+        kept |= back
+    if done.returncode:
+        installer.fail(done, f"writing {name}")
+
+
+def older(version: str, than: str) -> bool:
+    """Whether `version` (empty: gone) comes before `than`, numbers compared."""
+    numbers = [tuple(int(n) for n in re.findall(r"\d+", v)) for v in (version, than)]
+    return numbers[0] < numbers[1]
+
+
 def uncovered(installer: installers.Installer, version: str, scratch: Path) -> list[str]:
     """Pins of the dev lock without a hashed file for one of PLATFORMS: uv lists the files each
     platform can use (pylock.toml), and one of them must have a hash the lock holds."""
     lock, missing = locks.read(installer.project.root / DEV_LOCK), []
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
-        options: list[str | Path] = ["--no-deps", "--python-platform", platform, "--format"]
-        options += ["pylock.toml", "-o", out]
+        options: list[str | Path] = ["--exclude-newer", "2999-01-01T00:00:00Z"]  # pins of any age
+        options += [
+            "--no-deps",
+            "--python-platform",
+            platform,
+            "--format",
+            "pylock.toml",
+            "-o",
+            out,
+        ]
         done = installer.uv_run(
             "pip compile --quiet",
             DEV_LOCK,
