@@ -88,7 +88,7 @@ def make_whole(
             say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
         build(project, installer, base, full)
     elif found:
-        sync(project, installer, found)
+        sync(project, installer, found, version)
     if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
         follow_kernels(Path(snap.link), project.root)  # the project moved from there
     if found:  # what was done is verified, once
@@ -113,7 +113,7 @@ def build(project: Project, installer: installers.Installer, base: str, full: st
             installer.create(target, base)
         with step(f"installing {DEV_LOCK} into {target.name}/ ({installer.name})", left):
             installer.sync(target, DEV_LOCK)
-        link_project(project, target)
+        link_project(project, target, ".".join(full.split(".")[:2]))
 
     try:  # uv's venv is relocatable: built beside; the standard module's is built in place
         venvs.swap_in(venv, make, beside=installer.uv is not None and venv.exists())
@@ -122,7 +122,10 @@ def build(project: Project, installer: installers.Installer, base: str, full: st
 
 
 def sync(
-    project: Project, installer: installers.Installer, found: list[venvs.Problem | venvs.Difference]
+    project: Project,
+    installer: installers.Installer,
+    found: list[venvs.Problem | venvs.Difference],
+    version: str,
 ) -> None:
     """Makes a whole venv equal to the dev lock in place, naming what goes before it goes."""
     extra = [d for d in found if isinstance(d, venvs.Difference) and d.kind == "extra"]
@@ -137,15 +140,13 @@ def sync(
         left = f"{project.venv.name}/ may be half-installed: run setup again to finish"
         with step(f"installing {DEV_LOCK} into {project.venv.name}/ ({installer.name})", left):
             installer.sync(project.venv, DEV_LOCK, remove=[d.name for d in extra])
-    link_project(project, project.venv)
+    link_project(project, project.venv, version)
 
 
-def link_project(project: Project, venv: venvs.Venv) -> None:
+def link_project(project: Project, venv: venvs.Venv, version: str) -> None:
     """Puts the project folder on the venv's import path, so that its package imports from
     notebooks, scripts and tests in any subfolder (as pip's editable installs do)."""
-    where = "import sysconfig; print(sysconfig.get_path('purelib'))"
-    site = project.run([venv.python, "-I", "-c", where]).stdout.strip().splitlines()[-1]
-    link = Path(site, venvs.LINK)
+    link = venv.site(version) / venvs.LINK
     before = venvs.linked_folder(link.read_text(encoding="utf-8")) if link.exists() else None
     if venv is project.venv and before and before != str(project.root):
         say(f"the project link now points to {project.root} (the project moved)")

@@ -36,6 +36,10 @@ class Venv:
         names = ["activate.bat", "Activate.ps1"] if WINDOWS else ["activate", "activate.fish"]
         return [self.bin / name for name in names]
 
+    def site(self, version: str) -> Path:
+        """Where its packages go (purelib), for CPython X.Y."""
+        return self.path / ("Lib" if WINDOWS else f"lib/python{version}") / "site-packages"
+
     def exe(self, name: str) -> Path:
         return self.bin / (f"{name}.exe" if WINDOWS else name)
 
