@@ -1,8 +1,11 @@
-"""Drop the files the answers turned off, let scripts/env.py build the venv, then git init.
+"""Drop the files the answers turned off, link the project to its template, let
+scripts/env.py build the venv, then git init.
 
 It never exits non-zero for an environment or git problem (no Python of that version, no
 network, a requirement that cannot be installed, a git that refuses): cookiecutter would
-then delete the whole project. It never touches a venv that is already there.
+then delete the whole project. It never touches a venv that is already there. Ctrl-C,
+SIGTERM and SIGHUP end it the same way: the step under way ends as Ctrl-C ends it, nothing
+more starts, and one message says where the project is and the commands that finish it.
 """
 
 import json
@@ -10,15 +13,71 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 WINDOWS = os.name == "nt"
 # Resolved locks for every starter set and Python version, copied in unrendered; the pair
 # for these answers becomes the project's locks, the rest goes.
 SHIPPED = ".shipped-locks"
+# What cookiecutter adds to the answers for hooks, which cruft does not record.
+BAKE_ONLY = ("_template", "_output_dir", "_repo_dir", "_checkout")
+# The first stop signal, the command run() is running, and the last one it sent Ctrl-C to.
+STOP = {"signal": None, "child": None, "told": None}
+
+
+def on_stop_signal(number, frame):
+    """A stop signal only marks the bake as stopped, and reaches the running command as Ctrl-C."""
+    STOP["signal"] = STOP["signal"] or number
+    interrupt(STOP["child"])
+
+
+def interrupt(child):
+    """Ctrl-C for a command started by run() and all it started (its own process group)."""
+    if child is not None and not WINDOWS:
+        STOP["told"] = child.pid
+        try:
+            os.killpg(child.pid, signal.SIGINT)
+        except OSError:
+            pass  # it has ended
+
+
+class Stopped(Exception):
+    """A stop signal arrived: the command it reached has ended, and nothing more starts."""
+
+
+def run(command, cwd, capture=True, env=None):
+    """Runs a command to its end. Each stop signal reaches it as one Ctrl-C, to it and what
+    it starts: it runs in a process group of its own, so that a terminal's Ctrl-C, which
+    reaches every process of the bake, is not delivered twice. Raises Stopped after it."""
+    if STOP["signal"]:
+        raise Stopped
+    sys.stdout.flush()  # what was said so far comes before what the command says
+    pipe = subprocess.PIPE if capture else None
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=pipe, stderr=pipe, text=True,
+                             start_new_session=not WINDOWS)
+    STOP["child"] = child
+    if STOP["signal"] and STOP["told"] != child.pid:  # it came while the command was starting
+        interrupt(child)
+    try:
+        out, err = child.communicate()
+    finally:
+        STOP["child"] = None
+    if STOP["signal"]:
+        raise Stopped
+    return subprocess.CompletedProcess(command, child.returncode, out, err)
+
+
+def quick(command, cwd):
+    """A short query (git rev-parse, git config): never stopped halfway, never raises."""
+    try:
+        return subprocess.run(command, cwd=cwd, capture_output=True, text=True, start_new_session=not WINDOWS)
+    except OSError as error:
+        return subprocess.CompletedProcess(command, 1, "", str(error))
 
 
 def unused_paths(answers):
@@ -64,6 +123,110 @@ def throwaway_render(answers, root):
             and parent.parent == Path(tempfile.gettempdir()).resolve())
 
 
+# ---- the link to the template: .cruft.json -------------------------------------------------
+
+
+def template_folder(answers):
+    """The template cookiecutter rendered (its clone of a URL, or the folder given), absolute:
+    `_repo_dir` is as typed, relative to where cookiecutter ran (the shell's PWD)."""
+    if not answers.get("_repo_dir"):
+        return None
+    folder = Path(answers["_repo_dir"])
+    if not folder.is_absolute():
+        folder = Path(os.environ.get("PWD", ".")) / folder
+    return folder if (folder / "cookiecutter.json").is_file() else None
+
+
+def cruft_url(url):
+    """The template address as cruft records it (its resolve_template_url): a path or a
+    file:// URL of a folder that exists becomes its absolute path."""
+    parsed = urlparse(url)
+    if not parsed.scheme or parsed.scheme == "file":
+        path = (Path(parsed.netloc) / Path(parsed.path)).absolute()
+        if path.exists():
+            return str(path)
+    return url
+
+
+def git_out(folder, *args):
+    done = quick(["git", *args], folder)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def link(answers, keys):
+    """What `.cruft.json` holds for this bake, as cruft writes it, or the reason none can be
+    written. cruft records `template` (what git clones later), `commit`, `checkout`, the
+    answers with `_template` and `_commit`, and `directory` (the template's folder in its
+    repository). `skip` is left out, as `cruft create` leaves it out: each project's
+    pyproject.toml lists it under [tool.cruft], which cruft reads, and cruft 2.16 appends
+    that list to a `skip` in .cruft.json at every update.
+
+    The address recorded is one a teammate and the update workflow can reach later: for a
+    URL (or gh:), the one cookiecutter cloned; for a local folder, its `origin` when the
+    commit is on it (as of the folder's last fetch), or else the folder's absolute path,
+    the only place that commit is known to be.
+    """
+    folder = template_folder(answers)
+    if folder is None:
+        return None, f"the template folder {answers.get('_repo_dir')} cannot be found from here"
+    top = git_out(folder, "rev-parse", "--show-toplevel") if shutil.which("git") else None
+    commit = top and git_out(folder, "rev-parse", "--verify", "HEAD^{commit}")
+    if not commit:
+        return None, f"{folder} is not a git repository with a commit, so no template commit is known"
+    if git_out(folder, "status", "--porcelain", "--", "."):
+        return None, f"{folder} has uncommitted changes, so no commit holds what was baked"
+    origin = git_out(folder, "config", "--get", "remote.origin.url")
+    on_origin = origin and git_out(folder, "for-each-ref", "--count=1", "--contains", "HEAD", "refs/remotes/origin")
+    template = cruft_url(origin if on_origin else top)
+    checkout = answers.get("_checkout")  # a local folder is rendered as it is: cookiecutter ignores --checkout
+    if checkout and git_out(folder, "rev-parse", "--verify", checkout + "^{commit}") != commit:
+        checkout = None
+    directory = Path(os.path.relpath(folder.resolve(), Path(top).resolve())).as_posix()
+    context = {key: answers[key] for key in keys if key not in BAKE_ONLY}
+    context.update(_template=template, _commit=commit)
+    return {"template": template, "commit": commit, "checkout": checkout, "context": {"cookiecutter": context},
+            "directory": None if directory == "." else directory}, None
+
+
+def link_later(answers, root, reason):
+    """The one line for a bake that cannot be linked: why, and the command that links it."""
+    folder = template_folder(answers)
+    dirty = reason.endswith("what was baked")
+    origin = git_out(folder, "config", "--get", "remote.origin.url") if dirty else None
+    branch = git_out(folder, "symbolic-ref", "--short", "HEAD") if dirty else None
+    template = cruft_url(origin or git_out(folder, "rev-parse", "--show-toplevel")) if dirty else "REPOSITORY"
+    checkout = ["--checkout", branch] if branch else [] if dirty else ["--checkout", "COMMIT"]
+    given = {key: value for key, value in answers.items() if not key.startswith("_")}
+    # No quote or backslash in the JSON: bash, zsh and fish read it alike in single quotes.
+    text = json.dumps(given, ensure_ascii=False)
+    text = re.sub(r"[\\]([\"\\])|'", lambda m: f"\\u{ord(m.group(1) or m.group(0)):04x}", text)
+    command = ["cruft", "link", "--no-input", *checkout, "--extra-context", f"'{text}'", shlex.quote(template)]
+    then = " && git add .cruft.json && git commit -m 'Link to the template'" if answers["init_git"] else ""
+    first = (f"commit them{' and push them' if origin else ''}, then" if dirty else
+             "find the template repository (REPOSITORY) and the commit (COMMIT) it was copied from, then")
+    return (f"\nNot linked to the template: {reason}; to follow its updates, {first} link it with:"
+            f" cd {typed_path(root)} && {' '.join(command)}{then}")
+
+
+def write_link(answers, keys, root):
+    """Writes .cruft.json for a bake by cookiecutter (cruft create writes its own after this
+    hook), or prints the one line that says why not and how to link later."""
+    if "_output_dir" not in answers:
+        return
+    try:
+        state, reason = link(answers, keys)
+        if state:
+            text = json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
+            (root / ".cruft.json").write_text(text, encoding="utf-8")
+        else:
+            print(link_later(answers, root, reason))
+    except Exception as error:  # whatever it is, it must not fail the bake: cookiecutter would delete it
+        print(f"\nNot linked to the template: {error!r}")
+
+
+# ---- the venv and the first commit -------------------------------------------------------
+
+
 def typed_path(root):
     """The project folder as the user would type it from where they ran cookiecutter (the
     shell's PWD, inherited by this hook): relative, or absolute when that is shorter. On
@@ -87,8 +250,8 @@ def make_venv(answers, root, finish):
         print(f"\nNo venv was made (create_venv is false). Make it with:\n    {finish}")
         return False
     try:  # ENV_PY_BAKE: setup leaves the activate line to the next steps below
-        code = subprocess.run([sys.executable, "scripts/env.py", "setup"], cwd=root,
-                              env={**os.environ, "ENV_PY_BAKE": "1"}).returncode
+        code = run([sys.executable, "scripts/env.py", "setup"], root, capture=False,
+                   env={**os.environ, "ENV_PY_BAKE": "1"}).returncode
     except OSError as error:
         code = error
     if code != 0:
@@ -98,67 +261,83 @@ def make_venv(answers, root, finish):
     return True
 
 
-def project_of(root):
-    """The project as its own scripts/project.py sees it: the one home of the venv's rules."""
+def project_module(root):
+    """The project's own scripts/project.py: the one home of the setup command and the venv's
+    layout, which the next steps name."""
     sys.path.insert(0, str(root))
     sys.dont_write_bytecode = True  # no __pycache__ in the new project
-    from scripts.project import Project
+    from scripts import project
 
-    return Project(root)
-
-
-def git(root, *args):
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    return project
 
 
-def init_git(answers, root):
-    """`git init` and one commit of every file; the venv stays out through .gitignore."""
+def plan_git(answers, root):
+    """The commands of the first commit, what to say after them, and why there are none
+    (or None). Settings only for these commands, never written to any git config: a first
+    branch named main unless the user chose a default, and the answers as the commit's
+    identity when git has none."""
     if not shutil.which("git"):
-        print("\nNo git repository was made: git is not installed.")
-        return
-    outer = git(root, "rev-parse", "--show-toplevel")
+        return [], [], "No git repository was made: git is not installed."
+    outer = quick(["git", "rev-parse", "--show-toplevel"], root)
     if outer.returncode == 0 and Path(outer.stdout.strip()).resolve() == root.resolve():
-        print("\nThe project is already a git repository: nothing was committed"
-              " (`git status` shows what this bake changed).")
-        return
+        return [], [], ("The project is already a git repository: nothing was committed"
+                        " (`git status` shows what this bake changed).")
     if outer.returncode == 0:
         github = "" if answers["ci"] == "none" else " (GitHub runs only the workflows in its root's .github/)"
-        print(f"\nNo git repository was made: the project is inside the git work tree"
-              f" {outer.stdout.strip()}{github}.")
-        return
-    # Settings only for these commands, never written to any git config: a first branch
-    # named main unless the user chose a default, and the answers as the commit's
-    # identity when git has none.
-    options, notes = [], []
-    if git(root, "config", "init.defaultBranch").returncode != 0:
-        options += ["-c", "init.defaultBranch=main"]
+        return [], [], ("No git repository was made: the project is inside the git work tree"
+                        f" {outer.stdout.strip()}{github}.")
+    init, commit, notes = ["git"], ["git"], []
+    if quick(["git", "config", "init.defaultBranch"], root).returncode != 0:
+        init += ["-c", "init.defaultBranch=main"]
     for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
-        if git(root, "config", key).returncode != 0:
-            options += ["-c", f"{key}={answers[answer]}"]
+        if quick(["git", "config", key], root).returncode != 0:
+            commit += ["-c", f"{key}={answers[answer]}"]
             notes.append(f"git has no {key}: the commit has {answers[answer]!r} from the answers; set"
                          f" yours for later commits with `git config --global {key} ...`")
-    if not (root / "requirements.lock").exists():
-        notes.append("the locks are not in it yet: once setup has written them, commit them with"
-                     " `git add requirements*.lock && git commit -m 'Lock the requirements'`")
     if "_output_dir" not in answers:  # cruft create writes .cruft.json after this hook
         notes.append("cruft adds .cruft.json next: commit it with"
                      " `git add .cruft.json && git commit -m 'Link to the template'`")
     message = f"Start {answers['project_name']} from the reproducible Python template"
-    for step in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", message]):
-        done = git(root, *options, *step)
+    steps = [[*init, "init", "--quiet"], ["git", "add", "--all"], [*commit, "commit", "--quiet", "-m", message]]
+    return steps, notes, None
+
+
+def init_git(root, left, notes):
+    """`git init` and one commit of every file (the venv stays out through .gitignore): the
+    git commands of `left`, each taken off once it has run."""
+    if not (root / "requirements.lock").exists():
+        notes.append("the locks are not in it yet: once setup has written them, commit them with"
+                     " `git add requirements*.lock && git commit -m 'Lock the requirements'`")
+    for command in [step for step in left if isinstance(step, list)]:
+        done = run(command, root)
         if done.returncode != 0:
+            step = next(word for word in command if word in ("init", "add", "commit"))
             reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-            print(f"\ngit {step[0]} failed, the project is kept as it is: {reason}")
-            if step[0] == "commit":
+            print(f"\ngit {step} failed, the project is kept as it is: {reason}")
+            if step == "commit":  # with an identity of their own, not the one git refused
                 print("Set your git identity (`git config --global user.name ...` and user.email), then"
-                      f" finish with:\n    cd {typed_path(root)} && git commit -m {shlex.quote(message)}")
+                      f" finish with:\n    cd {typed_path(root)} && git commit -m {shlex.quote(command[-1])}")
             return
+        left.remove(command)
     print("\nMade a git repository with one commit of every file (the venv is not in it).")
     for note in notes:
         print(f"  - {note}")
 
 
-def main(answers, root):
+def shell_line(command):
+    return " ".join(shlex.quote(word) for word in command)
+
+
+def stopped(root, left):
+    """The one message of a stopped bake: where the project is, and what finishes it."""
+    where = typed_path(root)
+    if not left:
+        return f"\nStopped after the last step: the project in {where} is complete."
+    steps = " && ".join(step if isinstance(step, str) else shell_line(step) for step in left)
+    return f"\nStopped: the project is kept in {where}. Finish it with:\n    cd {where} && {steps}"
+
+
+def main(answers, keys, root):
     for name in unused_paths(answers):
         path = root / name
         if path.is_dir():
@@ -171,29 +350,48 @@ def main(answers, root):
     if not shipped and not (root / "requirements.lock").exists():
         print(f"The template ships no locks for Python {answers['python_version']}:"
               " setup resolves them from the package index.")
-    setup = r"py scripts\env.py setup" if WINDOWS else "python3 scripts/env.py setup"
+    write_link(answers, keys, root)
+    setup = project_module(root).SETUP
     finish = f"cd {typed_path(root)} && {setup}"
-    if (root / answers["venv_dir"]).exists():  # a re-bake (-f) over a project: its venv is the user's
-        print(f"\n{answers['venv_dir']}/ and the locks were kept as they are: nothing was installed or"
-              " removed. But this bake rewrote every file the template makes, your edits included:"
-              " review them with `git diff` (undo with `git checkout -- FILE`) before making the venv"
-              f" equal to the locks with:\n    {finish}")
-        ready = False
-    else:
-        ready = make_venv(answers, root, finish)
-    if answers["init_git"]:
+    rebake = (root / answers["venv_dir"]).exists()  # a re-bake (-f) over a project: its venv is the user's
+    steps, notes, no_git = plan_git(answers, root) if answers["init_git"] else ([], [], None)
+    left = ([setup] if answers["create_venv"] and not rebake else []) + steps  # what the stop message names
+    try:
+        if rebake:
+            print(f"\n{answers['venv_dir']}/ and the locks were kept as they are: nothing was installed or"
+                  " removed. But this bake rewrote every file the template makes, your edits included:"
+                  " review them with `git diff` (undo with `git checkout -- FILE`) before making the venv"
+                  f" equal to the locks with:\n    {finish}")
+        ready = not rebake and make_venv(answers, root, finish)
+        if ready:
+            left.remove(setup)
+        if no_git:
+            print(f"\n{no_git}")
+        elif steps:
+            try:
+                init_git(root, left, notes)
+            except OSError as error:
+                print(f"\nNo git repository was made: {error}")
+        if ready:
+            activate = project_module(root).Project(root).activate_command()
+            print(f"\nNext steps:\n    cd {typed_path(root)}\n    {activate}"
+                  "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
+                  "\n    python -m pytest")
+        if STOP["signal"]:
+            raise Stopped
+    except Stopped:
         try:
-            init_git(answers, root)
-        except OSError as error:
-            print(f"\nNo git repository was made: {error}")
-    if ready:
-        print(f"\nNext steps:\n    cd {typed_path(root)}\n    {project_of(root).activate_command()}"
-              "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
-              "\n    python -m pytest")
+            print(stopped(root, left), flush=True)
+        except OSError:
+            pass  # the terminal has gone (SIGHUP)
 
 
 if __name__ == "__main__":
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # first of all
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), on_stop_signal)
     try:
-        main(json.loads(r"""{{ cookiecutter | tojson }}"""), Path.cwd())
+        answers = json.loads(r"""{{ cookiecutter | tojson }}""")  # tojson sorts the keys:
+        main(answers, json.loads(r"""{{ cookiecutter.keys() | list | tojson }}"""), Path.cwd())  # their order
     finally:
         Path(__file__).unlink(missing_ok=True)  # this rendered copy holds the answers

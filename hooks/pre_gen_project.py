@@ -20,6 +20,24 @@ PROJECT_NAMES = {"scripts", "tests", "requirements.txt", "requirements-dev.txt",
 # Folders of the data starters, which a slug or venv folder would clash with.
 STARTER_FOLDERS = {"data-science": {"data", "notebooks"}, "machine-learning": {"data", "notebooks", "models"}}
 OLDEST_PYTHON = (3, 10)  # older versions no longer get security fixes (as in scripts/env.py)
+# The venv's folders come before the project root on sys.path (a .pth file adds the root),
+# so a package of the same name is imported instead of the project's. What every venv holds:
+# pip, and setuptools and wheel below Python 3.12 (distutils is theirs, or the stdlib's).
+VENV_HOLDS = {"pip", "setuptools", "pkg_resources", "wheel", "distutils"}
+# The standard library of any Python from 3.10 to 3.14, beyond the running one's
+# sys.stdlib_module_names: modules removed in 3.11, 3.12 and 3.13 and added in 3.11 and 3.14, and
+# the packages that list leaves out (the test suite, the example extension modules).
+OTHER_STDLIB = {"binhex", "asynchat", "asyncore", "imp", "smtpd", "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt",
+                "imghdr", "lib2to3", "mailcap", "msilib", "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr",
+                "spwd", "sunau", "telnetlib", "uu", "xdrlib", "tomllib", "annotationlib", "compression",
+                "test", "xxlimited", "xxlimited_35", "xxsubtype"}
+# Modules Python itself imports at every start when they are anywhere on sys.path.
+STARTUP = {"sitecustomize", "usercustomize"}
+# A file system allows 255 bytes per name, and the tooling makes longer names of these: the
+# venv folder gets VENV.new, VENV.old and VENV.trash beside it (scripts/env.py), the slug
+# is the image's name under a registry's path. Whole paths have limits too (Windows: 260
+# characters, and a venv's deepest file is over 140 below it). Real names are far shorter.
+LONGEST = {"project_slug": 64, "venv_dir": 64}
 # Answers written into files as free text: a line break would start a new line of the
 # Dockerfile, the README's heading or the package docstring.
 FREE_TEXT = ["project_name", "description", "author_name", "author_email"]
@@ -39,10 +57,17 @@ def problem(answers, imports):
     if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", slug):
         return (f"project_slug: {slug!r} is not allowed: use {rule}"
                 " (it is the folder, the import name and the image name)")
+    if len(slug) > LONGEST["project_slug"]:
+        return (f"project_slug: {slug!r} is not allowed: it has {len(slug)} characters,"
+                f" at most {LONGEST['project_slug']} are allowed")
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return f"project_slug: {slug!r} is not allowed: it is a Python keyword"
-    if slug in sys.stdlib_module_names:
+    if slug in set(sys.stdlib_module_names) | OTHER_STDLIB:
         return f"project_slug: {slug!r} is not allowed: it would shadow the standard library module {slug}"
+    if slug in VENV_HOLDS:
+        return f"project_slug: {slug!r} is not allowed: it would shadow the {slug} package venvs are made with"
+    if slug in STARTUP:
+        return f"project_slug: {slug!r} is not allowed: Python would run it at every start of the venv"
     if slug in PROJECT_NAMES:
         return f"project_slug: {slug!r} is not allowed: the project already has a {slug} file or folder"
     starter = answers["starter_requirements"]
@@ -65,6 +90,9 @@ def problem(answers, imports):
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", venv) or venv in (".", ".."):
         return (f"venv_dir: {venv!r} is not allowed: use a plain folder name at the project root,"
                 " like venv or .venv (letters, digits, '.', '_', '-'; no slashes or spaces)")
+    if len(venv) > LONGEST["venv_dir"]:
+        return (f"venv_dir: {venv!r} is not allowed: it has {len(venv)} characters,"
+                f" at most {LONGEST['venv_dir']} are allowed")
     if venv.startswith("-"):  # `source -venv/bin/activate` reads it as an option
         return f"venv_dir: {venv!r} is not allowed: start with a letter, a digit or '.', like venv or .venv"
     if venv.lower() in PROJECT_NAMES | STARTER_FOLDERS.get(starter, set()) | {slug}:

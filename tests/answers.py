@@ -39,6 +39,25 @@ REFUSED = [
     ("author-with-control-character", {"author_name": "Ada\x1b[31m"}, ["author_name", "one line"]),
     ("email-two-lines", {"author_email": "a@example.org\nb"}, ["author_email", "one line"]),
     ("venv-like-an-option", {"venv_dir": "-venv"}, ["venv_dir", "'-venv'", "start with a letter"]),
+    ("slug-is-pip", {"project_slug": "pip"}, ["project_slug", "'pip'", "shadow", "venvs are made with"]),
+    ("slug-is-setuptools", {"project_slug": "setuptools"}, ["project_slug", "'setuptools'", "shadow"]),
+    ("slug-is-wheel", {"project_slug": "wheel"}, ["project_slug", "'wheel'", "shadow"]),
+    ("slug-is-pkg-resources", {"project_slug": "pkg_resources"}, ["project_slug", "'pkg_resources'", "shadow"]),
+    # Left out of sys.stdlib_module_names, yet a package of every CPython install:
+    ("slug-is-stdlib-test-package", {"project_slug": "test"}, ["project_slug", "'test'", "standard library"]),
+    ("slug-is-idlelib", {"project_slug": "idlelib"}, ["project_slug", "'idlelib'", "standard library"]),
+    # Standard library up to 3.11 or 3.12 only: a project can switch to such a Python later.
+    ("slug-stdlib-before-3-12", {"project_slug": "distutils"}, ["project_slug", "'distutils'", "shadow"]),
+    ("slug-stdlib-before-3-13", {"project_slug": "telnetlib"}, ["project_slug", "'telnetlib'", "standard library"]),
+    ("slug-runs-at-every-start", {"project_slug": "sitecustomize"},
+     ["project_slug", "'sitecustomize'", "every start"]),
+    ("slug-one-too-long", {"project_slug": "s" * 65}, ["project_slug", "65 characters", "at most 64"]),
+    # 250: the folder could be made, but nothing longer beside it.
+    ("slug-far-too-long", {"project_slug": "s" * 250}, ["project_slug", "250 characters", "at most 64"]),
+    ("venv-one-too-long", {"venv_dir": "v" * 65}, ["venv_dir", "65 characters", "at most 64"]),
+    # 250 baked, then every rebuild failed (venv_dir.trash is 256); 300 ended in a traceback.
+    ("venv-far-too-long", {"venv_dir": "v" * 250}, ["venv_dir", "250 characters", "at most 64"]),
+    ("venv-beyond-a-file-name", {"venv_dir": "v" * 300}, ["venv_dir", "300 characters", "at most 64"]),
     ("slug-shadows-indirect-package", {"project_slug": "joblib", "starter_requirements": "machine-learning"},
      ["project_slug", "'joblib'", "'machine-learning'", "shadow"]),
 ]

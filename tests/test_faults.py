@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import LOCKS, Baked, bake, clean_env
+from helpers import LOCKS, Baked, bake, clean_env, replace_file
 
 
 def stop_at(project: Baked, words: str, number: int, *args: str, wait: float = 0) -> tuple[int, str]:
@@ -55,7 +55,7 @@ def test_a_python_switch_stopped_by_any_signal_changes_nothing(cookies, other_py
     before = state(project)
     code, said = stop_at(project, "installing requirements-dev.lock", number, "setup", "--python", other_python)
     assert code == 130, said
-    assert "env.py: setup interrupted: venv/ is as it was (run setup again to build it)" in said
+    assert "the Dockerfile and pyproject.toml are as they were; venv/ is as it was (run setup again" in said
     assert project.python_version() != other_python and project.env_py("check").returncode == 0
     assert_one_line_and_repaired(project, said, before)
 
@@ -122,7 +122,7 @@ def test_damage_that_stops_a_venv_starting_or_activating_is_named_and_repaired(c
     elif damage == "failing-pth":
         (site / "zz-team-tool.pth").write_text("import no_such_module_of_anyone\n")
     else:
-        (project.venv / "bin" / "uv").write_bytes(b"\x7fELF")
+        replace_file(project.venv / "bin" / "uv", b"\x7fELF")  # never through uv's hard link to its cache
     no_uv = os.pathsep.join(p for p in clean_env()["PATH"].split(os.pathsep) if not Path(p, "uv").exists())
     env = {"PATH": no_uv, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # no other uv to fall back on
     check = project.env_py("check", check=False, env=env)

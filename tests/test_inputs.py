@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 
@@ -62,3 +63,21 @@ def test_empty_slug_is_refused_on_the_command_line(tmp_path):
     assert done.returncode != 0
     assert "error: project_slug: '' is not allowed: use lowercase letters" in done.stderr
     assert not out.exists()
+
+
+def test_no_slug_may_shadow_a_package_a_baked_venv_holds(baked):
+    """Every top-level name in a real venv's site-packages (the seed packages pip, setuptools
+    and wheel, and what the locks install) is refused as a slug: the venv comes before the
+    project on sys.path, so its package would be imported instead."""
+    from helpers import load_module
+
+    pre_gen = load_module("pre_gen", TEMPLATE / "hooks" / "pre_gen_project.py")
+    imports = json.loads((TEMPLATE / "template_data" / "starter-imports.json").read_text())
+    project = baked()
+    names = {entry.name.split(".")[0] for entry in project.site_packages().iterdir()
+             if entry.suffix in (".py", ".so") or (entry / "__init__.py").is_file()}
+    assert {"pip", "pytest"} <= names
+    for name in sorted(names):
+        answers = {**project.context, "project_slug": name}
+        if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name):
+            assert pre_gen.problem(answers, imports), name

@@ -23,15 +23,18 @@ def assert_one_error_line(done, words: str) -> None:
 
 
 def ml(project, *args, check: bool = True):
-    """`python -m my_project ARGS` in the project's venv."""
-    return project.run(project.python, "-m", project.context["project_slug"], *map(str, args), check=check)
+    """`python -m my_project ARGS` in the project's venv. Python caches the bytecode of what it
+    imports, as by default: where PYTHONDONTWRITEBYTECODE is set, each start would compile
+    scikit-learn, pandas and SciPy afresh (seconds of CPU each time)."""
+    return project.run(project.python, "-m", project.context["project_slug"], *map(str, args), check=check,
+                       env={"PYTHONDONTWRITEBYTECODE": ""})
 
 
 @pytest.mark.parametrize("starter", ["data-science", "machine-learning"])
 def test_the_generated_projects_tests_pass_reproducibility_and_model_included(baked, starter):
     project = baked(starter_requirements=starter)
     done = project.run(project.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
-    assert ("14 passed" if starter == "machine-learning" else "7 passed") in done.stdout
+    assert ("26 passed" if starter == "machine-learning" else "7 passed") in done.stdout
 
 
 def test_training_twice_with_one_seed_gives_the_same_bytes_and_predictions(baked, tmp_path):
@@ -108,6 +111,51 @@ def test_a_corrupt_model_file_is_one_clear_line(baked, tmp_path):
     (tmp_path / "model/model.pkl").write_text("garbage\n")
     assert_one_error_line(ml(project, "predict", tmp_path / "model", check=False),
                           "model.pkl is not a model written by `train`")
+
+
+@pytest.fixture(scope="module")
+def wine(baked, tmp_path_factory):
+    """The machine-learning bake and a model trained in it once, for tests that copy it."""
+    project = baked(starter_requirements="machine-learning")
+    trained = tmp_path_factory.mktemp("wine")
+    ml(project, "train", trained, "--seed", 1)
+    return project, trained
+
+
+def files(folder) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e400"])
+def test_a_value_that_is_not_a_finite_number_is_one_clear_line(wine, tmp_path, value):
+    project, trained = wine
+    header, first, *rest = (trained / "test.csv").read_text().splitlines()
+    features = tmp_path / "features.csv"
+    features.write_text("\n".join([header, first, value + first[first.index(","):], *rest]) + "\n")
+    done = ml(project, "predict", trained, features, check=False)
+    assert_one_error_line(done, f"features.csv: column 'alcohol' has '{value}' on line 3;"
+                                " allowed: numbers from -3.403e+38 to 3.403e+38")
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296"])  # 4294967295 trains: the project's own tests
+def test_a_seed_numpy_cannot_take_is_one_clear_line_and_the_model_stays(wine, tmp_path, seed):
+    project, trained = wine
+    folder = shutil.copytree(trained, tmp_path / "model")
+    done = ml(project, "train", folder, "--seed", seed, check=False)
+    assert_one_error_line(done, f"seed {seed} is out of range: use a whole number from 0 to 4294967295")
+    assert files(folder) == files(trained)
+
+
+@pytest.mark.parametrize("thing, kind", [("{'weights': [0.5]}", "dict"), ("[1, 2, 3]", "list")])
+def test_a_model_file_holding_another_object_is_one_clear_line(wine, tmp_path, thing, kind):
+    project, trained = wine
+    folder = shutil.copytree(trained, tmp_path / "model")
+    project.run(project.python, "-c", f"import pickle, sys; pickle.dump({thing}, open(sys.argv[1], 'wb'))",
+                folder / "model.pkl")
+    kept = files(folder)
+    done = ml(project, "predict", folder, check=False)
+    assert_one_error_line(done, f"model.pkl holds a {kind}, not a model written by `train`")
+    assert files(folder) == kept
 
 
 @pytest.mark.parametrize("content, words", BROKEN)

@@ -96,6 +96,22 @@ def test_web_api_answers_its_health_request(baked):
         server.wait(timeout=10)
 
 
+def test_web_api_tests_request_the_app_over_http_under_the_strict_warning_settings(baked):
+    """FastAPI's TestClient makes its requests with httpx2 (requirements-dev.txt): with plain
+    httpx, Starlette's deprecation warning is an error under the project's pytest settings."""
+    project = baked(starter_requirements="web-api")
+    assert 'filterwarnings = ["error"]' in project.read("pyproject.toml")
+    done = project.run(project.python, "-m", "pytest", "-rA", "-p", "no:cacheprovider", "tests/test_smoke.py")
+    for test in ("test_health_answers_ok", "test_root_greets_and_an_unknown_path_is_not_found"):
+        assert f"PASSED tests/test_smoke.py::{test}" in done.stdout, done.stdout
+    assert "from fastapi.testclient import TestClient" in project.read("tests/test_smoke.py")
+    assert project.run(project.python, "-c", "import httpx", check=False).returncode == 1  # only httpx2
+    for starter in STARTERS:  # the dependency, and why, for the web API alone
+        lines = [line for line in baked(starter_requirements=starter).read("requirements-dev.txt").splitlines()
+                 if line.startswith("httpx2 ")]
+        assert len(lines) == (starter == "web-api") and all("TestClient" in line for line in lines), starter
+
+
 def test_pip_and_uv_backends_build_the_same_venv(baked, cookies, monkeypatch):
     """The standard-library path end to end (venv + pip), against the uv path."""
     fast = baked(starter_requirements="data-science")

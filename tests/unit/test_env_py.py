@@ -18,6 +18,7 @@ env_py = scripts_module("env")
 locks = scripts_module("locks")
 pythons = scripts_module("pythons")
 project_module = scripts_module("project")
+venv_module = scripts_module("venvs")
 HERE = "{}.{}".format(*sys.version_info)
 
 
@@ -34,6 +35,7 @@ class FakeRunner:
         (folder / "bin").mkdir(parents=True)
         for name in ("python", "activate", "activate.fish"):
             (folder / "bin" / name).write_text("")
+        venv_module.Venv(folder).site(HERE).mkdir(parents=True)
         (folder / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\nrelocatable = true\n")
         key = uuid.uuid4().hex
         (folder / "fake-id").write_text(key)
@@ -64,14 +66,11 @@ class FakeRunner:
             return done()
         if cmd[1:3] == ["pip", "compile"]:
             return self.compile(cmd)
-        if "sysconfig" in cmd[-1]:
-            (folder / "site").mkdir(exist_ok=True)
-            return done(str(folder / "site"))
         if cmd[2].endswith("inspector.py"):
             state = self.state(folder)
             if not state["starts"]:
                 return done("Fatal Python error", 1)
-            link = folder / "site/project-root.pth"
+            link = venv_module.Venv(folder).site(HERE) / "project-root.pth"
             pins = {entry.name: entry.version for entry in locks.read(Path(cmd[3]))} if cmd[3:] else None
             snapshot = {"env": {"python_version": HERE, "python_full_version": platform.python_version()},
                         "dists": state["dists"], "broken": state["broken"], "relocatable": True, "pins": pins,
@@ -123,8 +122,7 @@ WHOLE = {"pip": "25.0", "six": "1.17.0", "pytest": "9.0.0"}
 
 def whole_venv(project, **state):
     project.run.make_venv(project.venv.path, dict(WHOLE), **state)
-    (project.venv.path / "site").mkdir()
-    (project.venv.path / "site/project-root.pth").write_text(f"{project.root}\n")
+    (project.venv.site(HERE) / "project-root.pth").write_text(f"{project.root}\n")
 
 
 def setup(project, capsys, *args):
@@ -139,7 +137,7 @@ def test_a_first_setup_builds_the_venv_in_place_and_inspects_it_once(project, ca
     assert project.run.ran("uv venv")[0][-1] == str(project.venv.path)
     assert len(project.run.ran("inspector.py")) == 1  # a fresh build costs one inspection
     assert project.run.state(project.venv.path)["dists"] == WHOLE
-    assert (project.venv.path / "site/project-root.pth").read_text() == f"{project.root}\n"
+    assert (project.venv.site(HERE) / "project-root.pth").read_text() == f"{project.root}\n"
     assert "env.py: ready in" in said
 
 

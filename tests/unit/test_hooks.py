@@ -4,6 +4,7 @@ how cruft's throw-away renders are told apart, and how a path is printed for she
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -94,13 +95,129 @@ def test_the_printed_cd_path_is_read_the_same_by_every_shell(tmp_path, monkeypat
         assert done.stdout.strip() == str(tmp_path / folder), done.stderr
 
 
-def test_the_next_steps_activate_line_comes_from_the_projects_scripts(tmp_path, monkeypatch):
-    """One home: the hook asks the project's scripts/, which setup uses too; the hook runs in
-    the project folder, and the next steps `cd` there first."""
+def test_the_next_steps_come_from_the_projects_scripts(tmp_path, monkeypatch):
+    """One home: the hook asks the project's scripts/ for the setup command and the activate
+    line; it runs in the project folder, and the next steps `cd` there first."""
     project = tmp_path / "project"
     shutil.copytree(TEMPLATE / "{{cookiecutter.project_slug}}" / "scripts", project / "scripts")
     (project / "pyproject.toml").write_text('[tool.env-py]\nvenv = ".venv"\n')
     monkeypatch.chdir(project)
-    assert post_gen.project_of(project).activate_command("bash") == "source .venv/bin/activate"
+    scripts = post_gen.project_module(project)
+    assert scripts.Project(project).activate_command("bash") == "source .venv/bin/activate"
+    assert scripts.SETUP == "python3 scripts/env.py setup"
     monkeypatch.chdir(tmp_path)  # elsewhere, the path is whole
-    assert post_gen.project_of(project).activate_command("fish") == f"source {project}/.venv/bin/activate.fish"
+    assert scripts.Project(project).activate_command("fish") == f"source {project}/.venv/bin/activate.fish"
+
+
+def installed_pythons() -> list[str]:
+    """Every CPython 3.10 or newer this machine has: the running one, on PATH, and under pyenv."""
+    import glob
+    import shutil
+    import sys
+
+    found = {sys.executable}
+    for minor in range(10, 20):
+        found.add(shutil.which(f"python3.{minor}") or sys.executable)
+    found.update(glob.glob(str(Path.home() / ".pyenv/versions/3.*/bin/python3")))
+    return sorted(path for path in found if subprocess.run(
+        [path, "-c", "import sys; assert sys.version_info >= (3, 10)"], capture_output=True).returncode == 0)
+
+
+# The top-level names a Python's standard library folders hold, beyond sys.stdlib_module_names.
+STDLIB_NAMES = r"""
+import os, re, sys, sysconfig
+names = set(sys.stdlib_module_names)
+lib = sysconfig.get_paths()["stdlib"]
+for folder in (lib, os.path.join(lib, "lib-dynload")):
+    for entry in os.listdir(folder):
+        name = entry.split(".")[0]
+        if entry.endswith((".py", ".so", ".pyd")) or os.path.isfile(os.path.join(folder, entry, "__init__.py")):
+            names.add(name)
+print("\n".join(sorted(name for name in names if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name))))
+"""
+
+
+def test_no_slug_may_shadow_the_standard_library_of_any_installed_python():
+    pythons = installed_pythons()
+    assert pythons
+    for python in pythons:
+        names = subprocess.run([python, "-c", STDLIB_NAMES], capture_output=True, text=True, check=True).stdout.split()
+        assert "json" in names and "test" in names, python
+        allowed = [name for name in names if not pre_gen.problem({**DEFAULTS, "project_slug": name}, IMPORTS)]
+        assert allowed == [], python
+
+
+# ---- the post-gen hook: linking, and stop signals ---------------------------------------------
+
+
+@pytest.mark.parametrize("address", ["https://github.com/org/template.git", "git@github.com:org/template.git",
+                                     "gh:org/template", "file://{here}", "{here}", ".", "no-such-folder"])
+def test_the_template_address_is_recorded_as_cruft_records_it(tmp_path, monkeypatch, address):
+    import warnings
+
+    with warnings.catch_warnings():  # typer's, on import
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from cruft._commands.utils.cookiecutter import resolve_template_url
+
+    monkeypatch.chdir(tmp_path)
+    address = address.format(here=tmp_path)
+    assert post_gen.cruft_url(address) == resolve_template_url(address)
+
+
+def test_the_link_later_line_carries_any_answer_through_every_shell(tmp_path):
+    import shutil
+
+    answers = {**DEFAULTS, "project_name": "Bob's \"Q\" \\ $HOME `x` ☕", "_repo_dir": str(tmp_path)}
+    line = post_gen.link_later(answers, tmp_path / "p", "the reason, so no commit is known")
+    assert line.count("\n") == 1 and line.startswith("\nNot linked to the template: the reason")
+    quoted = re.search(r"--extra-context ('[^']*')", line).group(1)
+    given = {key: value for key, value in answers.items() if not key.startswith("_")}
+    shells = [shell for shell in ("bash", "sh", "zsh", "fish") if shutil.which(shell)]
+    for shell in shells:
+        printed = subprocess.run([shell, "-c", f"printf '%s' {quoted}"], capture_output=True, text=True).stdout
+        assert json.loads(printed) == given, shell
+
+
+@pytest.mark.parametrize("left, says", [
+    ([], "Stopped after the last step: the project in p is complete."),
+    (["python3 scripts/env.py setup", ["git", "init"], ["git", "-c", "user.name=A B", "commit", "-m", "Start it"]],
+     "Finish it with:\n    cd p && python3 scripts/env.py setup && git init"
+     " && git -c 'user.name=A B' commit -m 'Start it'"),
+])
+def test_a_stopped_bake_names_what_is_left(tmp_path, monkeypatch, left, says):
+    (tmp_path / "p").mkdir()
+    monkeypatch.setenv("PWD", str(tmp_path))
+    assert post_gen.stopped(tmp_path / "p", left).endswith(says)
+
+
+def test_a_stop_signal_reaches_the_running_command_as_one_ctrl_c_then_stops(tmp_path):
+    """SIGTERM to the hook: the command gets one SIGINT, ends its own way, and run() raises
+    Stopped once it has ended; nothing more starts."""
+    import os
+    import signal
+    import sys
+    import threading
+    import time
+
+    log, started = tmp_path / "log", tmp_path / "started"
+    child = ("import pathlib, signal, sys, time\n"
+             "signal.signal(signal.SIGINT, lambda *_: open(sys.argv[1], 'a').write('ctrl-c\\n'))\n"
+             "pathlib.Path(sys.argv[2]).touch()\ntime.sleep(1)\nopen(sys.argv[1], 'a').write('ended\\n')\n")
+
+    def terminate_once_started():
+        while not started.exists():
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.signal(signal.SIGTERM, post_gen.on_stop_signal)
+    try:
+        threading.Thread(target=terminate_once_started, daemon=True).start()
+        with pytest.raises(post_gen.Stopped):
+            post_gen.run([sys.executable, "-c", child, log, started], tmp_path)
+        assert log.read_text() == "ctrl-c\nended\n"
+        with pytest.raises(post_gen.Stopped):  # nothing more starts
+            post_gen.run([sys.executable, "-c", "open('ran', 'w')"], tmp_path)
+        assert not (tmp_path / "ran").exists()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        post_gen.STOP.update(signal=None, child=None, told=None)

@@ -27,9 +27,8 @@ from scripts.project import (
 
 def setup(project: Project, backend: str, python: str | None = None) -> None:
     """`setup`: lock first if a lock is stale, then make the venv whole and equal to the dev
-    lock. A damaged, moved or wrong-Python venv is built anew beside the old one, which stays
-    until the new one is complete. With `--python X.Y` the project switches first; if
-    anything fails, its files and the old venv are as they were."""
+    lock (make_whole). With `--python X.Y` the project switches first: if anything fails or
+    is interrupted, its files and the old venv are as they were."""
     started, venv = time.perf_counter(), project.venv
     if venvs.recover(venv):
         say(f"a previous setup did not finish: putting back the {venv.name}/ it had set aside")
@@ -39,41 +38,22 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
             f"uv is not installed (https://docs.astral.sh/uv/): or use `{SETUP}`, which brings it"
         )
     switched = [".python-version", "Dockerfile", "pyproject.toml", *LOCKS] if python else []
-    with restored_on_failure(project.root / name for name in switched):
-        if python:
-            version, base, full = pythons.switch(project, python, uv)
-        else:
-            version = pythons.wanted(project)
-            base, full = pythons.find(project, version, uv)
-        if not uv and backend == "auto":
-            uv = installers.bootstrap_uv(project)
-        installer = installers.Installer(project, uv)
-        stale = locks.staleness(project.root, version)
-        if stale:
-            say(f"{locks.why_lock_first(stale)}: locking first")
-            lock(project, version, installer=installer)  # which makes the other files follow too
-        else:
-            pythons.follow(project, version)
-        dev_lock = project.root / DEV_LOCK
-        snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
-        found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
-        if venvs.plan(found) == "build":
-            if venv.exists():
-                say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
-            build(project, installer, base, full)
-        elif found:
-            sync(project, installer, found)
-        if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
-            follow_kernels(Path(snap.link), project.root)  # the project moved from there
-        if found:  # what was done is verified, once
-            snap = venvs.inspect(venv, project.run, dev_lock)
-        damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
-        if damaged and uv:  # files uv linked from its cache, damaged there too
-            names = ", ".join(damaged)
-            say(f"fetching {names} afresh (uv's cache holds the same damaged files)")
-            installer.sync(venv, DEV_LOCK, refetch=list(damaged))
-            snap = venvs.inspect(venv, project.run, dev_lock)
-        keep_git_hook(project)
+    try:
+        with restored_on_failure(project.root / name for name in switched):
+            if python:
+                version, base, full = pythons.switch(project, python, uv)
+            else:
+                version = pythons.wanted(project)
+                base, full = pythons.find(project, version, uv)
+            if not uv and backend == "auto":
+                uv = installers.bootstrap_uv(project)
+            snap = make_whole(project, installers.Installer(project, uv), version, base, full)
+    except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
+        left = (
+            str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes what is left"
+        )
+        files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
+        raise Interrupted(f"{files}; {left}" if python else left) from None
     left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     if left:
         raise EnvError(
@@ -89,6 +69,39 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
         say(f"but {clash}: keep one of them (`{ENV_PY} remove NAME`)")
 
 
+def make_whole(
+    project: Project, installer: installers.Installer, version: str, base: str, full: str
+) -> venvs.Snapshot | str | None:
+    """Locks if a lock is stale, then repairs the venv in place or builds a new one beside it
+    (a damaged, moved or wrong-Python venv); returns what the venv holds afterwards."""
+    venv, dev_lock = project.venv, project.root / DEV_LOCK
+    stale = locks.staleness(project.root, version)
+    if stale:
+        say(f"{locks.why_lock_first(stale)}: locking first")
+        lock(project, version, installer=installer)  # which makes the other files follow too
+    else:
+        pythons.follow(project, version)
+    snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
+    found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    if venvs.plan(found) == "build":
+        if venv.exists():
+            say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
+        build(project, installer, base, full)
+    elif found:
+        sync(project, installer, found, version)
+    if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
+        follow_kernels(Path(snap.link), project.root)  # the project moved from there
+    if found:  # what was done is verified, once
+        snap = venvs.inspect(venv, project.run, dev_lock)
+    damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
+    if damaged and installer.uv:  # files uv linked from its cache, damaged there too
+        say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
+        installer.sync(venv, DEV_LOCK, refetch=list(damaged))
+        snap = venvs.inspect(venv, project.run, dev_lock)
+    keep_git_hook(project)
+    return snap
+
+
 def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:
     """A new venv from the dev lock, swapped in once complete (venvs.swap_in)."""
     venv = project.venv
@@ -100,7 +113,7 @@ def build(project: Project, installer: installers.Installer, base: str, full: st
             installer.create(target, base)
         with step(f"installing {DEV_LOCK} into {target.name}/ ({installer.name})", left):
             installer.sync(target, DEV_LOCK)
-        link_project(project, target)
+        link_project(project, target, ".".join(full.split(".")[:2]))
 
     try:  # uv's venv is relocatable: built beside; the standard module's is built in place
         venvs.swap_in(venv, make, beside=installer.uv is not None and venv.exists())
@@ -109,7 +122,10 @@ def build(project: Project, installer: installers.Installer, base: str, full: st
 
 
 def sync(
-    project: Project, installer: installers.Installer, found: list[venvs.Problem | venvs.Difference]
+    project: Project,
+    installer: installers.Installer,
+    found: list[venvs.Problem | venvs.Difference],
+    version: str,
 ) -> None:
     """Makes a whole venv equal to the dev lock in place, naming what goes before it goes."""
     extra = [d for d in found if isinstance(d, venvs.Difference) and d.kind == "extra"]
@@ -124,15 +140,13 @@ def sync(
         left = f"{project.venv.name}/ may be half-installed: run setup again to finish"
         with step(f"installing {DEV_LOCK} into {project.venv.name}/ ({installer.name})", left):
             installer.sync(project.venv, DEV_LOCK, remove=[d.name for d in extra])
-    link_project(project, project.venv)
+    link_project(project, project.venv, version)
 
 
-def link_project(project: Project, venv: venvs.Venv) -> None:
+def link_project(project: Project, venv: venvs.Venv, version: str) -> None:
     """Puts the project folder on the venv's import path, so that its package imports from
     notebooks, scripts and tests in any subfolder (as pip's editable installs do)."""
-    where = "import sysconfig; print(sysconfig.get_path('purelib'))"
-    site = project.run([venv.python, "-I", "-c", where]).stdout.strip().splitlines()[-1]
-    link = Path(site, venvs.LINK)
+    link = venv.site(version) / venvs.LINK
     before = venvs.linked_folder(link.read_text(encoding="utf-8")) if link.exists() else None
     if venv is project.venv and before and before != str(project.root):
         say(f"the project link now points to {project.root} (the project moved)")
@@ -201,25 +215,8 @@ def lock(
         for name, source in LOCKS.items():
             with step(f"writing {name} from {source}", left):
                 path = project.root / name
-                # uv keeps the pins it finds in the file it rewrites, but also their hashes
-                # (edited or not), and stops at a line it cannot read: leave it the pins only.
-                old = path.read_text(errors="replace") if path.exists() and not upgrade else ""
-                write_text(
-                    path, "".join(f"{entry}\n" for entry in locks.entries(old, strict=False))
-                )
-                more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
-                more += ["--upgrade"] if upgrade else []
-                options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
-                installer.uv_run(
-                    "pip compile",
-                    source,
-                    "-o",
-                    name,
-                    *options,
-                    "--python-version",
-                    version,
-                    what=f"writing {name}",
-                )
+                before = path.read_text(errors="replace") if path.exists() else ""
+                compile_lock(installer, name, version, before, upgrade)
                 body = locks.read_text(path)
                 inputs = locks.inputs_digest(project.root / source, version)
                 write_text(path, locks.header(source, version, inputs, body) + body)
@@ -234,14 +231,65 @@ def lock(
         pythons.follow(project, version)
 
 
+def compile_lock(
+    installer: installers.Installer, name: str, version: str, before: str, upgrade: bool
+) -> None:
+    """uv writes the lock `name` from its requirements file, keeping the pins of `before`
+    unless `upgrade`. uv keeps the pins it finds in the file it rewrites, but also their hashes
+    (edited or not), and stops at a line it cannot read: it is given the pins alone. With a
+    cooldown (UV_EXCLUDE_NEWER) an upgrade never moves a pin back: a pin newer than the cooldown
+    allows stays, and if no set of versions fits the cooldown at all, every pin stays."""
+    path, pins = installer.project.root / name, locks.entries(before, strict=False)
+    cooldown = upgrade and bool(os.environ.get("UV_EXCLUDE_NEWER"))
+    # The runtime lock, written first, already waited: the dev lock takes its pins as they are.
+    runtime = path.with_name(RUNTIME_LOCK)
+    kept = {e.name for e in locks.read(runtime)} if cooldown and name == DEV_LOCK else set()
+    for again in (False, True, True, True):  # again: the pins that would move back are kept
+        write_text(path, "".join(f"{entry}\n" for entry in pins if again or not upgrade))
+        more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
+        if upgrade and again:
+            more += [f"--upgrade-package={pin.name}" for pin in pins if pin.name not in kept]
+        elif upgrade:
+            more += ["--upgrade"]
+        more += [f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept)]
+        options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
+        done = installer.uv_run(
+            "pip compile", LOCKS[name], "-o", name, *options, "--python-version", version,
+            what=f"writing {name}", check=not cooldown,
+        )  # fmt: skip
+        new = (
+            {(e.name, e.marker): e.version for e in locks.read(path)} if not done.returncode else {}
+        )
+        back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
+        if not cooldown or not back - kept:
+            break
+        kept |= back
+    if done.returncode:
+        installer.fail(done, f"writing {name}")
+
+
+def older(version: str, than: str) -> bool:
+    """Whether `version` (empty: gone) comes before `than`, numbers compared."""
+    numbers = [tuple(int(n) for n in re.findall(r"\d+", v)) for v in (version, than)]
+    return numbers[0] < numbers[1]
+
+
 def uncovered(installer: installers.Installer, version: str, scratch: Path) -> list[str]:
     """Pins of the dev lock without a hashed file for one of PLATFORMS: uv lists the files each
     platform can use (pylock.toml), and one of them must have a hash the lock holds."""
     lock, missing = locks.read(installer.project.root / DEV_LOCK), []
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
-        options: list[str | Path] = ["--no-deps", "--python-platform", platform, "--format"]
-        options += ["pylock.toml", "-o", out]
+        options: list[str | Path] = ["--exclude-newer", "2999-01-01T00:00:00Z"]  # pins of any age
+        options += [
+            "--no-deps",
+            "--python-platform",
+            platform,
+            "--format",
+            "pylock.toml",
+            "-o",
+            out,
+        ]
         done = installer.uv_run(
             "pip compile --quiet",
             DEV_LOCK,

@@ -33,7 +33,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
+STOPS = ["SIGINT", "SIGTERM", "SIGHUP"]  # every way of being stopped ends like Ctrl-C
 try:
+    for name in STOPS if __name__ == "__main__" else []:  # from the first moment
+        signal.signal(getattr(signal, name, signal.SIGINT), signal.default_int_handler)
     from scripts import build, locks, pythons, requirements, update, venvs
     from scripts.locks import DEV_LOCK, RUNTIME_LOCK
     from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
@@ -72,9 +75,6 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     project = project or Project(Path(__file__).resolve().parent.parent)
     if args.command == "run":
         return run_tool(project, args.tool)
-    for number in (signal.SIGINT, getattr(signal, "SIGTERM", 0), getattr(signal, "SIGHUP", 0)):
-        if number:  # every way of being stopped ends like Ctrl-C: with what was left
-            signal.signal(number, signal.default_int_handler)
     try:
         if args.command == "check":
             return check_runtime(project) if args.runtime else check(project)
@@ -140,7 +140,7 @@ def check(project: Project) -> int:
     found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     files = pythons.disagreements(project, version)
     undigested = [line for line in files if "has no digest" in line]
-    traces = habits(project)
+    traces = habits(project, snap.dists if isinstance(snap, venvs.Snapshot) else {})
     clashes = snap.clashes if isinstance(snap, venvs.Snapshot) else []
     lines = [*map(str, found), *map(str, stale), *files, *traces, *clashes]
     if not lines and isinstance(snap, venvs.Snapshot):
@@ -172,13 +172,14 @@ def check(project: Project) -> int:
     return 1
 
 
-def habits(project: Project) -> list[str]:
+def habits(project: Project, installed: dict[str, str]) -> list[str]:
     """Traces of other tools' ways, which this project answers otherwise (README.md)."""
     found = [
         f"{info.name}/: `pip install -e .` installed the project into the venv, which needs no"
         f" build (setup puts the project on its import path): delete {info.name}/; setup removes"
         " the install"
         for info in project.root.glob("*.egg-info")
+        if locks.normalize(info.name.removesuffix(".egg-info")) in installed
     ]
     if (project.root / "uv.lock").exists():
         found.append(

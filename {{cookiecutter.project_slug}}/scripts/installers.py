@@ -61,7 +61,8 @@ class Installer:
         if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE"):
             # The lock's files are hash-checked, so uv's cache serves them as well as the index.
             say(f"{hint.text.split(': check')[0]}: installing from uv's cache instead (UV_OFFLINE)")
-            done = self.run([*cmd, "--offline"], what or f"uv {command}", check=False)
+            cached = self.run([*cmd, "--offline"], what or f"uv {command}", check=False)
+            done = cached if cached.returncode == 0 else done  # else the reason is the network
         if check and done.returncode != 0:
             self.fail(done, what or f"uv {command}")
         return done

@@ -8,7 +8,7 @@ import re
 
 from scripts import build, locks, pythons
 from scripts.locks import LOCKS
-from scripts.project import EnvError, Project, restored_on_failure, say, write_text
+from scripts.project import EnvError, Interrupted, Project, restored_on_failure, say, write_text
 
 # A name, extras, version bounds and a marker: what `add` accepts (pip accepts more).
 SPEC = re.compile(
@@ -61,6 +61,8 @@ def change(project: Project, backend: str, adds: list[str], removes: list[str], 
             build.lock(project, pythons.wanted(project))
     except EnvError as error:
         raise EnvError(f"{error} (requirements*.txt and the locks are as they were)") from None
+    except Interrupted:
+        raise Interrupted("requirements*.txt and the locks are as they were") from None
     for file, text in edited.items():
         if text != files[file]:
             say(f"{file} now " + (f"asks for {', '.join(adds)}" if adds else "lists it no more"))

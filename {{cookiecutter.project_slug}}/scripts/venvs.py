@@ -36,6 +36,10 @@ class Venv:
         names = ["activate.bat", "Activate.ps1"] if WINDOWS else ["activate", "activate.fish"]
         return [self.bin / name for name in names]
 
+    def site(self, version: str) -> Path:
+        """Where its packages go (purelib), for CPython X.Y."""
+        return self.path / ("Lib" if WINDOWS else f"lib/python{version}") / "site-packages"
+
     def exe(self, name: str) -> Path:
         return self.bin / (f"{name}.exe" if WINDOWS else name)
 
@@ -117,7 +121,7 @@ def inspect(venv: Venv, run: Runs, lock: Path | None) -> Snapshot | str | None:
     """The venv as its own Python sees it, with `lock`'s pins for it (none when `lock` is None:
     a stale lock is no measure). None when it has no Python; the last line that Python printed
     when it does not start."""
-    if not venv.python.exists():
+    if not os.path.lexists(venv.python):  # (a link to a Python that is gone still counts)
         return None
     try:
         done = run([venv.python, "-I", INSPECTOR, *([lock] if lock else [])])
@@ -160,7 +164,9 @@ def problems(
         home = venv.home()
         if snap is None:
             return [Problem("python", f"{where} is missing: the venv is incomplete")]
-        if home and not any(Path(home, name).exists() for name in ("python", "python.exe")):
+        if (home and not Path(home).exists()) or (
+            venv.python.is_symlink() and not venv.python.exists()
+        ):
             return [
                 Problem(
                     "python",

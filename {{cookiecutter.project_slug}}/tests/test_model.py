@@ -1,10 +1,13 @@
-"""The worked example: same seed, same bytes; columns matched by name; clear errors."""
+"""The worked example: same seed, same bytes; columns matched by name; clear errors for
+values, seeds and files it cannot use."""
 
 import errno
+import pickle
 import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.project_slug }} import model
@@ -51,8 +54,12 @@ def test_paths_may_be_given_as_text_as_from_a_notebook(trained: Path) -> None:
     assert model.predict(fitted, str(trained / model.TEST_SET))
 
 
-@pytest.mark.parametrize("value, words", [("abc", "'abc', not a number,"), ("", "an empty value")])
-def test_a_row_with_text_or_nothing_in_a_column_is_refused_naming_it(
+@pytest.mark.parametrize(
+    "value, words",
+    [("abc", "'abc'"), ("", "an empty value")]
+    + [(value, repr(value)) for value in ("inf", "-inf", "nan", "1e400", "1e300")],
+)
+def test_a_value_that_is_not_a_finite_number_is_refused_naming_it(
     trained: Path, tmp_path: Path, value: str, words: str
 ) -> None:
     header, first, *rest = (trained / model.TEST_SET).read_text().splitlines()
@@ -60,10 +67,48 @@ def test_a_row_with_text_or_nothing_in_a_column_is_refused_naming_it(
     bad.write_text("\n".join([header, first, value + first[first.index(",") :], *rest]) + "\n")
     fitted, _, _ = model.load(trained)
     column = header.split(",")[0]
-    with pytest.raises(
-        model.ModelError, match=re.escape(f"column '{column}' has {words} on line 3")
-    ):
+    expected = f"column '{column}' has {words} on line 3; allowed: numbers from -3.403e+38 to"
+    with pytest.raises(model.ModelError, match=re.escape(expected)):
         model.predict(fitted, bad)
+
+
+def test_a_value_the_models_scaling_overflows_is_one_clear_error(
+    trained: Path, tmp_path: Path
+) -> None:
+    """Within float32's range, yet beyond it once scaled (the column varies by ~0.1)."""
+    fitted, _, _ = model.load(trained)
+    features = pd.read_csv(trained / model.TEST_SET)
+    features.loc[0, "nonflavanoid_phenols"] = 3e38
+    features.to_csv(tmp_path / "huge.csv", index=False)
+    with pytest.raises(model.ModelError, match="the model cannot use these features: Input X"):
+        model.predict(fitted, tmp_path / "huge.csv")
+
+
+def test_the_largest_seed_numpy_takes_trains(tmp_path: Path) -> None:
+    model.train(tmp_path, seed=model.MAX_SEED)
+    assert model.load(tmp_path)[2]["seed"] == 2**32 - 1
+
+
+@pytest.mark.parametrize("seed", [-1, model.MAX_SEED + 1])
+def test_a_seed_numpy_cannot_take_is_refused_and_the_model_stays(
+    trained: Path, tmp_path: Path, seed: int
+) -> None:
+    folder = shutil.copytree(trained, tmp_path / "model")
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    with pytest.raises(model.ModelError, match=f"seed {seed} is out of range: use a whole number"):
+        model.train(folder, seed=seed)
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+@pytest.mark.parametrize("thing", [{"model": "no"}, [1, 2], "text"])
+def test_a_model_file_holding_something_else_is_refused_naming_it(
+    trained: Path, tmp_path: Path, thing: object
+) -> None:
+    folder = shutil.copytree(trained, tmp_path / "model")
+    (folder / model.MODEL).write_bytes(pickle.dumps(thing))
+    kind = type(thing).__name__
+    with pytest.raises(model.ModelError, match=f"model.pkl holds a {kind}, not a model written by"):
+        model.load(folder)
 
 
 def test_a_retrain_that_fails_keeps_the_previous_model_whole(

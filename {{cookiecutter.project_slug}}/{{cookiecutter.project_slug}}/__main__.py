@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train the example model into OUT_DIR")
     train.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="its files are replaced")
-    train.add_argument("--seed", type=int, default=0, help="seed of all randomness (default 0)")
+    train.add_argument(
+        "--seed", type=int, default=0, help="seed of all randomness, 0 to 4294967295 (default 0)"
+    )
     predict = commands.add_parser("predict", help="check the environment, then predict")
     predict.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     predict.add_argument(

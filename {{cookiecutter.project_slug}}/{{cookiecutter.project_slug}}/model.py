@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.datasets import load_wine
 from sklearn.ensemble import RandomForestClassifier
@@ -27,6 +28,9 @@ from sklearn.preprocessing import StandardScaler
 from {{ cookiecutter.project_slug }} import reproducibility
 
 MODEL, TEST_SET, ENVIRONMENT = "model.pkl", "test.csv", "environment.json"
+MAX_SEED = 2**32 - 1  # the largest seed NumPy (and so scikit-learn's random_state) takes
+# scikit-learn's trees compare features as float32: beyond its range, or inf or nan, they cannot.
+LIMIT = float(np.finfo(np.float32).max)
 
 
 class ModelError(Exception):
@@ -40,6 +44,8 @@ def train(out_dir: str | Path, seed: int = 0, command: str | None = None) -> Non
     could never load the model.
     """
     out_dir = Path(out_dir)
+    if not 0 <= seed <= MAX_SEED:  # checked first: nothing is written, nothing is seeded
+        raise ModelError(f"seed {seed} is out of range: use a whole number from 0 to {MAX_SEED}")
     drift = reproducibility.lock_drift()
     if drift:
         raise ModelError(
@@ -101,16 +107,23 @@ def load(out_dir: str | Path, *, check: bool = True) -> tuple[Any, list[str], di
         ) from None
     notes = reproducibility.verify(record["fingerprint"]) if check else []
     try:
-        return pickle.loads((out_dir / MODEL).read_bytes()), notes, record
+        fitted = pickle.loads((out_dir / MODEL).read_bytes())
     except OSError as error:
         raise ModelError(f"cannot read {out_dir / MODEL} ({error.strerror})") from None
     except Exception:  # unpickling other bytes can raise almost anything
         raise ModelError(f"{out_dir / MODEL} is not a model written by `train`") from None
+    # `predict` needs a fitted model that knows its columns by name; any other object (a dict,
+    # a list, an unfitted pipeline) is refused here rather than failing halfway through.
+    if not (hasattr(fitted, "predict") and hasattr(fitted, "feature_names_in_")):
+        kind = type(fitted).__name__
+        raise ModelError(f"{out_dir / MODEL} holds a {kind}, not a model written by `train`")
+    return fitted, notes, record
 
 
 def predict(model: Any, csv: str | Path) -> list[Any]:
     """The model's class for each row of `csv`, whose columns are matched by name. A row
-    with an empty or non-numeric value is refused, naming the column and the line."""
+    with an empty value, or one that is not a finite number the model can use (inf, nan,
+    1e400, text), is refused, naming the column and the line."""
     try:
         features = pd.read_csv(csv, dtype=str, keep_default_na=False)
     except OSError as error:
@@ -125,12 +138,19 @@ def predict(model: Any, csv: str | Path) -> list[Any]:
             if not missing
             else f"{csv} lacks the column(s) {', '.join(missing)}"
         )
-    numbers = features[names].apply(pd.to_numeric, errors="coerce")
+    values = features[names].apply(pd.to_numeric, errors="coerce")  # text becomes nan
     for name in names:
-        bad = numbers[name].isna()
+        bad = ~values[name].abs().le(LIMIT)  # nan, inf (1e400 is read as inf) and beyond float32
         if bad.any():
             row = int(bad.to_numpy().argmax())
             value = features[name].iloc[row]
-            what = "an empty value" if not value.strip() else f"{value!r}, not a number,"
-            raise ModelError(f"{csv}: column {name!r} has {what} on line {row + 2}")
-    return list(model.predict(numbers).tolist())
+            raise ModelError(
+                f"{csv}: column {name!r} has {repr(value) if value.strip() else 'an empty value'}"
+                f" on line {row + 2}; allowed: numbers from {-LIMIT:.4g} to {LIMIT:.4g}"
+            )
+    try:
+        with np.errstate(all="ignore"):  # the ValueError below says it, in one line
+            return list(model.predict(values).tolist())
+    except ValueError as error:  # a value the model's scaling took beyond what it can use
+        reason = str(error).splitlines()[0]
+        raise ModelError(f"{csv}: the model cannot use these features: {reason}") from None
