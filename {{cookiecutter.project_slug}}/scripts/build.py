@@ -49,11 +49,9 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
                 uv = installers.bootstrap_uv(project)
             snap = make_whole(project, installers.Installer(project, uv), version, base, full)
     except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
-        left = (
-            str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes what is left"
-        )
+        said = str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes it"
         files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
-        raise Interrupted(f"{files}; {left}" if python else left) from None
+        raise Interrupted(f"{files}; {said}" if python else said) from None
     left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     if left:
         raise EnvError(
@@ -157,11 +155,9 @@ def follow_kernels(old: Path, new: Path) -> None:
     """Notebook kernels made from the venv (README.md: ipykernel install --user) name its Python
     by path: after the project moved, they name it where it is now."""
     user = Path.home()
-    homes = [os.environ.get("JUPYTER_DATA_DIR"), Path(os.environ.get("APPDATA", user), "jupyter")]
-    homes += [user / ".local/share/jupyter", user / "Library/Jupyter"]
-    for spec in {
-        spec for home in filter(None, homes) for spec in Path(home).glob("kernels/*/kernel.json")
-    }:
+    homes = [Path(os.environ.get("APPDATA", user), "jupyter"), user / ".local/share/jupyter"]
+    homes += [user / "Library/Jupyter", Path(os.environ.get("JUPYTER_DATA_DIR", user / "none"))]
+    for spec in {spec for home in homes for spec in home.glob("kernels/*/kernel.json")}:
         data = json.loads(spec.read_text(encoding="utf-8"))
         python = Path(data.get("argv", [""])[0])
         if python.is_relative_to(old):
