@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -86,14 +87,13 @@ class Project:
 
 
 def shell_word(word: str) -> str:
-    """`word` quoted so that bash, zsh, fish and PowerShell all read it as it is."""
+    """`word` quoted so that bash, zsh, fish and PowerShell all read it as it is (the hooks'
+    messages quote with this too)."""
     if re.fullmatch(r"[\w./:\\@~+=-]+", word):
         return word
     if "'" not in word:
-        return f"'{word}'"
-    return (
-        '"' + word + '"' if not re.search(r'[$`"\\]', word) else "'" + word.replace("'", "''") + "'"
-    )
+        return f"'{word}'"  # taken literally by all four shells
+    return f'"{word}"' if not re.search(r'[$`"\\]', word) else shlex.quote(word)
 
 
 def say(message: str, *, error: bool = False) -> None:
