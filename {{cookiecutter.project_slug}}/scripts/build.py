@@ -3,7 +3,6 @@ lock, repaired in place or built anew beside the old one and swapped in when com
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -18,6 +17,7 @@ from scripts.project import (
     EnvError,
     Interrupted,
     Project,
+    follow_kernels,
     restored_on_failure,
     say,
     step,
@@ -96,7 +96,7 @@ def make_whole(
         say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
         installer.sync(venv, DEV_LOCK, refetch=list(damaged))
         snap = venvs.inspect(venv, project.run, dev_lock)
-    keep_git_hook(project)
+    project.keep_git_hook()
     return snap
 
 
@@ -149,35 +149,6 @@ def link_project(project: Project, venv: venvs.Venv, version: str) -> None:
     if venv is project.venv and before and before != str(project.root):
         say(f"the project link now points to {project.root} (the project moved)")
     write_text(link, venvs.link_line(project.root))
-
-
-def follow_kernels(old: Path, new: Path) -> None:
-    """Notebook kernels made from the venv (README.md: ipykernel install --user) name its Python
-    by path: after the project moved, they name it where it is now."""
-    user = Path.home()
-    homes = [Path(os.environ.get("APPDATA", user), "jupyter"), user / ".local/share/jupyter"]
-    homes += [user / "Library/Jupyter", Path(os.environ.get("JUPYTER_DATA_DIR", user / "none"))]
-    for spec in {spec for home in homes for spec in home.glob("kernels/*/kernel.json")}:
-        data = json.loads(spec.read_text(encoding="utf-8"))
-        python = Path(data.get("argv", [""])[0])
-        if python.is_relative_to(old):
-            data["argv"][0] = str(new / python.relative_to(old))
-            write_text(spec, json.dumps(data, indent=1) + "\n")
-            say(
-                f"the notebook kernel {spec.parent.name} now runs the venv's Python where it is now"
-            )
-
-
-def keep_git_hook(project: Project) -> None:
-    """pre-commit's git hook names the venv's Python it was installed with: after a move or a
-    rebuild elsewhere, it is installed again, so commits keep running the checks."""
-    hook = project.root / ".git" / "hooks" / "pre-commit"
-    text = hook.read_text(errors="replace") if hook.is_file() else ""
-    named = re.search(r"(?m)^INSTALL_PYTHON=(.*)$", text)
-    tool = project.venv.exe("pre-commit")
-    if named and named.group(1).strip("'\"") != str(project.venv.python) and tool.exists():
-        project.run([tool, "install"])
-        say("the git hook of pre-commit now runs this venv's checks (the project moved)")
 
 
 def lock(
