@@ -205,34 +205,43 @@ def compile_lock(
     unless `upgrade`. uv keeps the pins it finds in the file it rewrites, but also their hashes
     (edited or not), and stops at a line it cannot read: it is given the pins alone. With a
     cooldown (UV_EXCLUDE_NEWER) an upgrade never moves a pin back: a pin newer than the cooldown
-    allows stays, and if no set of versions fits the cooldown at all, every pin stays."""
+    allows stays; where the cooldown leaves nothing to choose, the pins stay as they are."""
     path, pins = installer.project.root / name, locks.entries(before, strict=False)
     cooldown = upgrade and bool(os.environ.get("UV_EXCLUDE_NEWER"))
     # The runtime lock, written first, already waited: the dev lock takes its pins as they are.
     runtime = path.with_name(RUNTIME_LOCK)
     kept = {e.name for e in locks.read(runtime)} if cooldown and name == DEV_LOCK else set()
-    for again in (False, True, True, True):  # again: the pins that would move back are kept
+    for again in (False, True, True, None):  # again: the pins that would move back are kept
+        if again is None:  # None: the cooldown cannot be met (an index without upload times?)
+            say(f"{name}: no versions old enough for the cooldown (UV_EXCLUDE_NEWER): pins kept")
+            cooldown, upgrade = False, False
         write_text(path, "".join(f"{entry}\n" for entry in pins if again or not upgrade))
         more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
         if upgrade and again:
             more += [f"--upgrade-package={pin.name}" for pin in pins if pin.name not in kept]
         elif upgrade:
             more += ["--upgrade"]
-        more += [f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept)]
+        more += [
+            f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept) if cooldown
+        ]
         options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
+        env = (
+            None
+            if again is not None
+            else {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}
+        )
         done = installer.uv_run(
             "pip compile", LOCKS[name], "-o", name, *options, "--python-version", version,
-            what=f"writing {name}", check=not cooldown,
+            what=f"writing {name}", check=not cooldown, env=env,
         )  # fmt: skip
-        new = (
-            {(e.name, e.marker): e.version for e in locks.read(path)} if not done.returncode else {}
-        )
-        back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
-        if not cooldown or not back - kept:
-            break
-        kept |= back
-    if done.returncode:
-        installer.fail(done, f"writing {name}")
+        if done.returncode == 0:
+            new = {(e.name, e.marker): e.version for e in locks.read(path)}
+            back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
+            if not cooldown or not back - kept:
+                return
+            kept |= back
+        elif again:  # the kept pins themselves cannot be had under the cooldown
+            continue
 
 
 def older(version: str, than: str) -> bool:
@@ -245,27 +254,14 @@ def uncovered(installer: installers.Installer, version: str, scratch: Path) -> l
     """Pins of the dev lock without a hashed file for one of PLATFORMS: uv lists the files each
     platform can use (pylock.toml), and one of them must have a hash the lock holds."""
     lock, missing = locks.read(installer.project.root / DEV_LOCK), []
+    anyage = {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}  # pins of any age
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
-        options: list[str | Path] = ["--exclude-newer", "2999-01-01T00:00:00Z"]  # pins of any age
-        options += [
-            "--no-deps",
-            "--python-platform",
-            platform,
-            "--format",
-            "pylock.toml",
-            "-o",
-            out,
-        ]
+        options = ["--no-deps", "--python-platform", platform, "--format", "pylock.toml", "-o"]
         done = installer.uv_run(
-            "pip compile --quiet",
-            DEV_LOCK,
-            *options,
-            "--python-version",
-            version,
-            what=what,
-            check=False,
-        )
+            "pip compile --quiet", DEV_LOCK, *options, out, "--python-version", version,
+            what=what, check=False, env=anyage,
+        )  # fmt: skip
         # uv names the first pin without a file for the platform
         named = re.findall(r"(?i)because (\S+) has no (?:wheels with a match|usable)", done.stdout)
         if done.returncode != 0 and not named:

@@ -29,12 +29,16 @@ class Installer:
         self.name = "uv" if uv else "pip"
 
     def run(
-        self, cmd: Sequence[str | Path], what: str, check: bool = True
+        self,
+        cmd: Sequence[str | Path],
+        what: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Runs an installer command; a failure is one line, after the installer's own words
         unless the hint is proven by them."""
         try:
-            done = self.project.run(cmd)
+            done = self.project.run(cmd, env)
         except OSError as error:
             raise EnvError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from None
         if check and done.returncode != 0:
@@ -49,14 +53,19 @@ class Installer:
         raise EnvError(f"{what} failed (exit status {done.returncode}): {because}")
 
     def uv_run(
-        self, command: str, *args: str | Path, what: str = "", check: bool = True
+        self,
+        command: str,
+        *args: str | Path,
+        what: str = "",
+        check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """`uv COMMAND ARGS` with the team's index settings (pip's, which uv does not read)."""
         assert self.uv, "uv_run needs uv"
         installs = command.startswith(("pip sync", "venv"))
         index = index_options(self.project.venv) if installs or "compile" in command else []
         cmd = [self.uv, *command.split(), *args, *index]
-        done = self.run(cmd, what or f"uv {command}", check=check and not installs)
+        done = self.run(cmd, what or f"uv {command}", check=check and not installs, env=env)
         hint = hints.explain(done.stdout) if done.returncode else None
         if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE"):
             # The lock's files are hash-checked, so uv's cache serves them as well as the index.
