@@ -81,6 +81,7 @@ def make_whole(
         pythons.follow(project, version)
     snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
     found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    repair = venvs.plan(found) == "build" and venv.exists()
     if venvs.plan(found) == "build":
         if venv.exists():
             say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
@@ -89,8 +90,8 @@ def make_whole(
         sync(project, installer, found, version)
     if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
         follow_kernels(Path(snap.link), project.root)  # the project moved from there
-    if found:  # what was done is verified, once
-        snap = venvs.inspect(venv, project.run, dev_lock)
+    if found:  # what was done is verified, once; file by file after a repair (uv's cache may
+        snap = venvs.inspect(venv, project.run, dev_lock, files=repair)  # hold the same damage)
     damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
     if damaged and installer.uv:  # files uv linked from its cache, damaged there too
         say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
