@@ -47,12 +47,13 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
                 base, full = pythons.find(project, version, uv)
             if not uv and backend == "auto":
                 uv = installers.bootstrap_uv(project)
-            snap = make_whole(project, installers.Installer(project, uv), version, base, full)
+            left, clashes = make_whole(
+                project, installers.Installer(project, uv), version, base, full
+            )
     except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
         said = str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes it"
         files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
         raise Interrupted(f"{files}; {said}" if python else said) from None
-    left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     if left:
         raise EnvError(
             f"setup ended, but {venv.name}/ still differs: {'; '.join(map(str, left[:3]))}"
@@ -63,16 +64,17 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
     say(ready)
     for line in pythons.disagreements(project, version):  # only a digest the registry did not give
         say(f"but {line}")
-    for clash in snap.clashes if isinstance(snap, venvs.Snapshot) else []:
+    for clash in clashes:
         say(f"but {clash}: keep one of them (`{ENV_PY} remove NAME`)")
 
 
 def make_whole(
     project: Project, installer: installers.Installer, version: str, base: str, full: str
-) -> venvs.Snapshot | str | None:
-    """Locks if a lock is stale, then repairs the venv in place or builds a new one beside it
-    (a damaged, moved or wrong-Python venv); returns what the venv holds afterwards."""
-    venv, dev_lock = project.venv, project.root / DEV_LOCK
+) -> tuple[list[venvs.Problem | venvs.Difference], list[str]]:
+    """Locks if a lock is stale, then builds the venv, repairs it in place or builds a new one
+    beside it (a damaged, moved or wrong-Python venv); returns what is still wrong, and the
+    packages that install one file each their own way."""
+    venv, dev_lock, first = project.venv, project.root / DEV_LOCK, not project.venv.exists()
     stale = locks.staleness(project.root, version)
     if stale:
         say(f"{locks.why_lock_first(stale)}: locking first")
@@ -90,6 +92,9 @@ def make_whole(
         sync(project, installer, found, version)
     if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
         follow_kernels(Path(snap.link), project.root)  # the project moved from there
+    project.keep_git_hook()
+    if first:  # installed from the lock hash by hash, as uv or pip says: nothing to read again
+        return [], []
     if found:  # what was done is verified, once; file by file after a repair (uv's cache may
         snap = venvs.inspect(venv, project.run, dev_lock, files=repair)  # hold the same damage)
     damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
@@ -97,8 +102,8 @@ def make_whole(
         say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
         installer.sync(venv, DEV_LOCK, refetch=list(damaged))
         snap = venvs.inspect(venv, project.run, dev_lock)
-    project.keep_git_hook()
-    return snap
+    left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    return left, snap.clashes if isinstance(snap, venvs.Snapshot) else []
 
 
 def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:
