@@ -11,7 +11,6 @@ more starts, and one message says where the project is and the commands that fin
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -200,7 +199,8 @@ def link_later(answers, root, reason):
     # No quote or backslash in the JSON: bash, zsh and fish read it alike in single quotes.
     text = json.dumps(given, ensure_ascii=False)
     text = re.sub(r"[\\]([\"\\])|'", lambda m: f"\\u{ord(m.group(1) or m.group(0)):04x}", text)
-    command = ["cruft", "link", "--no-input", *checkout, "--extra-context", f"'{text}'", shlex.quote(template)]
+    command = ["cruft", "link", "--no-input", *checkout, "--extra-context", f"'{text}'",
+               project_module(root).shell_word(template)]
     then = " && git add .cruft.json && git commit -m 'Link to the template'" if answers["init_git"] else ""
     first = (f"commit them{' and push them' if origin else ''}, then" if dirty else
              "find the template repository (REPOSITORY) and the commit (COMMIT) it was copied from, then")
@@ -236,12 +236,7 @@ def typed_path(root):
     relative = absolute
     if start and not WINDOWS and os.path.isdir(start):
         relative = os.path.relpath(absolute, start)
-    path = min(relative, absolute, key=len)
-    if re.fullmatch(r"[\w./:\\-]+", path):
-        return path
-    if "'" not in path:
-        return f"'{path}'"  # taken literally by all four shells
-    return f'"{path}"' if not re.search(r"[$`\"\\]", path) else shlex.quote(path)
+    return project_module(root).shell_word(min(relative, absolute, key=len))
 
 
 def make_venv(answers, root, finish):
@@ -315,8 +310,9 @@ def init_git(root, left, notes):
             reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
             print(f"\ngit {step} failed, the project is kept as it is: {reason}")
             if step == "commit":  # with an identity of their own, not the one git refused
+                message = project_module(root).shell_word(command[-1])
                 print("Set your git identity (`git config --global user.name ...` and user.email), then"
-                      f" finish with:\n    cd {typed_path(root)} && git commit -m {shlex.quote(command[-1])}")
+                      f" finish with:\n    cd {typed_path(root)} && git commit -m {message}")
             return
         left.remove(command)
     print("\nMade a git repository with one commit of every file (the venv is not in it).")
@@ -324,8 +320,8 @@ def init_git(root, left, notes):
         print(f"  - {note}")
 
 
-def shell_line(command):
-    return " ".join(shlex.quote(word) for word in command)
+def shell_line(root, command):
+    return " ".join(project_module(root).shell_word(word) for word in command)
 
 
 def stopped(root, left):
@@ -333,7 +329,7 @@ def stopped(root, left):
     where = typed_path(root)
     if not left:
         return f"\nStopped after the last step: the project in {where} is complete."
-    steps = " && ".join(step if isinstance(step, str) else shell_line(step) for step in left)
+    steps = " && ".join(step if isinstance(step, str) else shell_line(root, step) for step in left)
     return f"\nStopped: the project is kept in {where}. Finish it with:\n    cd {where} && {steps}"
 
 

@@ -7,7 +7,6 @@ template's data arrive as JSON, never as Python source, so no answer can break o
 import json
 import keyword
 import re
-import shlex
 import sys
 from pathlib import Path
 
@@ -135,14 +134,18 @@ def retry_hint(answers):
         return f"cookiecutter keeps the answers of each bake in {folder}: bake again with --replay-file and one of them"
     command = ["cookiecutter", "--replay-file", str(replay), answers["_template"], "-o", answers["_output_dir"]]
     return (f"Your answers are saved in {replay}: fix the value there, then bake again with"
-            f" `{' '.join(shell_word(word) for word in command)}`")
+            f" `{' '.join(shell_word(word, answers) for word in command)}`")
 
 
-def shell_word(word):
-    """`word` as bash, zsh, fish and PowerShell all read it."""
-    if re.fullmatch(r"[\w./:@~+=-]+", word):
-        return word
-    return f"'{word}'" if "'" not in word else shlex.quote(word)
+def shell_word(word, answers):
+    """`word` as bash, zsh, fish and PowerShell all read it: the generated project's own rule
+    (its scripts/project.py holds no Jinja, so it is read straight from the template)."""
+    generated = next(Path(answers["_repo_dir"]).resolve().glob("*cookiecutter.project_slug*"))
+    sys.path.insert(0, str(generated))
+    sys.dont_write_bytecode = True  # nothing written into the template
+    from scripts.project import shell_word as quote
+
+    return quote(word)
 
 
 def main(answers, imports):

@@ -289,7 +289,7 @@ def test_offline_bake_keeps_the_project_and_a_later_setup_completes_it(cookies, 
         monkeypatch.setenv(name, value)
     project = bake(cookies)
     out, err = capfd.readouterr()
-    assert "http://127.0.0.1:9/simple/pip/ cannot be reached" in err and "UV_OFFLINE=1" in err
+    assert re.search(r"http://127.0.0.1:9/simple/\S+/ cannot be reached", err), err
     assert FINISH.search(out)
     assert (project.path / "README.md").is_file()
     assert (project.path / "requirements-dev.lock").exists()  # shipped with the template

@@ -120,18 +120,19 @@ def github(tmp_path_factory):
     stand_in.close()
 
 
+def lose_a_comment(folder: Path) -> None:
+    """requirements-dev.lock as main holds it, one comment short: a refresh surely changes it."""
+    lock = folder / "requirements-dev.lock"
+    lock.write_text(re.sub(r"\n    # via[^\n]*", "", lock.read_text(), count=1))
+
+
 @pytest.fixture(scope="module")
 def refreshed(baked, github, tmp_path_factory):
     """The refresh job run whole, each step in order, with GITHUB_TOKEN and the repository
     setting on. requirements-dev.lock lost a comment on main, so re-resolving surely changes it."""
     repository = Repository(github, tmp_path_factory.mktemp("refresh"), baked().path, "locks",
                             actions_may_open_prs=True)
-
-    def stale(folder: Path) -> None:
-        lock = folder / "requirements-dev.lock"
-        lock.write_text(re.sub(r"\n    # via[^\n]*", "", lock.read_text(), count=1))
-
-    repository.commit_on_main(stale)
+    repository.commit_on_main(lose_a_comment)
     job = repository.job()
     steps = job.run(REFRESH, "refresh")
     branch = {name: repository.on_stand_in("show", f"refresh-locks:{name}").encode() + b"\n" for name in LOCKS}
@@ -230,6 +231,7 @@ def test_without_the_setting_the_branch_is_pushed_and_one_issue_names_the_settin
                                                                                 tmp_path):
     _, _, _, locks = refreshed
     repository = Repository(github, tmp_path, baked().path, "setting-off")
+    repository.commit_on_main(lose_a_comment)
     job = repository.job()
     done = job.propose_locks(locks)
     assert repository.repo.pulls == [] and repository.repo.branch("refresh-locks")
@@ -257,6 +259,7 @@ def test_when_not_even_the_issue_can_be_written_the_job_fails_with_the_text_in_i
                                                                                          tmp_path):
     _, _, _, locks = refreshed
     repository = Repository(github, tmp_path, baked().path, "no-issues", has_issues=False)
+    repository.commit_on_main(lose_a_comment)
     job = repository.job()
     done = job.propose_locks(locks, check=False)
     assert done.returncode == 1
@@ -267,6 +270,7 @@ def test_when_not_even_the_issue_can_be_written_the_job_fails_with_the_text_in_i
 def test_a_branch_holding_someone_elses_commits_is_left_as_it_is(baked, github, refreshed, tmp_path):
     _, _, _, locks = refreshed
     repository = Repository(github, tmp_path, baked().path, "edited-branch", actions_may_open_prs=True)
+    repository.commit_on_main(lose_a_comment)
     repository.job().propose_locks(locks)
     folder = repository.root / "mine"
     git(repository.root, "clone", "--quiet", "--branch", "refresh-locks", repository.url, str(folder),

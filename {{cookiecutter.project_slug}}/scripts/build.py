@@ -3,7 +3,6 @@ lock, repaired in place or built anew beside the old one and swapped in when com
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -18,6 +17,7 @@ from scripts.project import (
     EnvError,
     Interrupted,
     Project,
+    follow_kernels,
     restored_on_failure,
     say,
     step,
@@ -47,14 +47,13 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
                 base, full = pythons.find(project, version, uv)
             if not uv and backend == "auto":
                 uv = installers.bootstrap_uv(project)
-            snap = make_whole(project, installers.Installer(project, uv), version, base, full)
+            left, clashes = make_whole(
+                project, installers.Installer(project, uv), version, base, full
+            )
     except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
-        left = (
-            str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes what is left"
-        )
+        said = str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes it"
         files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
-        raise Interrupted(f"{files}; {left}" if python else left) from None
-    left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+        raise Interrupted(f"{files}; {said}" if python else said) from None
     if left:
         raise EnvError(
             f"setup ended, but {venv.name}/ still differs: {'; '.join(map(str, left[:3]))}"
@@ -65,16 +64,17 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
     say(ready)
     for line in pythons.disagreements(project, version):  # only a digest the registry did not give
         say(f"but {line}")
-    for clash in snap.clashes if isinstance(snap, venvs.Snapshot) else []:
+    for clash in clashes:
         say(f"but {clash}: keep one of them (`{ENV_PY} remove NAME`)")
 
 
 def make_whole(
     project: Project, installer: installers.Installer, version: str, base: str, full: str
-) -> venvs.Snapshot | str | None:
-    """Locks if a lock is stale, then repairs the venv in place or builds a new one beside it
-    (a damaged, moved or wrong-Python venv); returns what the venv holds afterwards."""
-    venv, dev_lock = project.venv, project.root / DEV_LOCK
+) -> tuple[list[venvs.Problem | venvs.Difference], list[str]]:
+    """Locks if a lock is stale, then builds the venv, repairs it in place or builds a new one
+    beside it (a damaged, moved or wrong-Python venv); returns what is still wrong, and the
+    packages that install one file each their own way."""
+    venv, dev_lock, first = project.venv, project.root / DEV_LOCK, not project.venv.exists()
     stale = locks.staleness(project.root, version)
     if stale:
         say(f"{locks.why_lock_first(stale)}: locking first")
@@ -83,6 +83,7 @@ def make_whole(
         pythons.follow(project, version)
     snap = venvs.inspect(venv, project.run, dev_lock) if venv.exists() else None
     found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    repair = venvs.plan(found) == "build" and venv.exists()
     if venvs.plan(found) == "build":
         if venv.exists():
             say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
@@ -91,15 +92,18 @@ def make_whole(
         sync(project, installer, found, version)
     if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
         follow_kernels(Path(snap.link), project.root)  # the project moved from there
-    if found:  # what was done is verified, once
-        snap = venvs.inspect(venv, project.run, dev_lock)
+    project.keep_git_hook()
+    if first:  # installed from the lock hash by hash, as uv or pip says: nothing to read again
+        return [], []
+    if found:  # what was done is verified, once; file by file after a repair (uv's cache may
+        snap = venvs.inspect(venv, project.run, dev_lock, files=repair)  # hold the same damage)
     damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
     if damaged and installer.uv:  # files uv linked from its cache, damaged there too
         say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
         installer.sync(venv, DEV_LOCK, refetch=list(damaged))
         snap = venvs.inspect(venv, project.run, dev_lock)
-    keep_git_hook(project)
-    return snap
+    left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
+    return left, snap.clashes if isinstance(snap, venvs.Snapshot) else []
 
 
 def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:
@@ -151,37 +155,6 @@ def link_project(project: Project, venv: venvs.Venv, version: str) -> None:
     if venv is project.venv and before and before != str(project.root):
         say(f"the project link now points to {project.root} (the project moved)")
     write_text(link, venvs.link_line(project.root))
-
-
-def follow_kernels(old: Path, new: Path) -> None:
-    """Notebook kernels made from the venv (README.md: ipykernel install --user) name its Python
-    by path: after the project moved, they name it where it is now."""
-    user = Path.home()
-    homes = [os.environ.get("JUPYTER_DATA_DIR"), Path(os.environ.get("APPDATA", user), "jupyter")]
-    homes += [user / ".local/share/jupyter", user / "Library/Jupyter"]
-    for spec in {
-        spec for home in filter(None, homes) for spec in Path(home).glob("kernels/*/kernel.json")
-    }:
-        data = json.loads(spec.read_text(encoding="utf-8"))
-        python = Path(data.get("argv", [""])[0])
-        if python.is_relative_to(old):
-            data["argv"][0] = str(new / python.relative_to(old))
-            write_text(spec, json.dumps(data, indent=1) + "\n")
-            say(
-                f"the notebook kernel {spec.parent.name} now runs the venv's Python where it is now"
-            )
-
-
-def keep_git_hook(project: Project) -> None:
-    """pre-commit's git hook names the venv's Python it was installed with: after a move or a
-    rebuild elsewhere, it is installed again, so commits keep running the checks."""
-    hook = project.root / ".git" / "hooks" / "pre-commit"
-    text = hook.read_text(errors="replace") if hook.is_file() else ""
-    named = re.search(r"(?m)^INSTALL_PYTHON=(.*)$", text)
-    tool = project.venv.exe("pre-commit")
-    if named and named.group(1).strip("'\"") != str(project.venv.python) and tool.exists():
-        project.run([tool, "install"])
-        say("the git hook of pre-commit now runs this venv's checks (the project moved)")
 
 
 def lock(
@@ -238,34 +211,43 @@ def compile_lock(
     unless `upgrade`. uv keeps the pins it finds in the file it rewrites, but also their hashes
     (edited or not), and stops at a line it cannot read: it is given the pins alone. With a
     cooldown (UV_EXCLUDE_NEWER) an upgrade never moves a pin back: a pin newer than the cooldown
-    allows stays, and if no set of versions fits the cooldown at all, every pin stays."""
+    allows stays; where the cooldown leaves nothing to choose, the pins stay as they are."""
     path, pins = installer.project.root / name, locks.entries(before, strict=False)
     cooldown = upgrade and bool(os.environ.get("UV_EXCLUDE_NEWER"))
     # The runtime lock, written first, already waited: the dev lock takes its pins as they are.
     runtime = path.with_name(RUNTIME_LOCK)
     kept = {e.name for e in locks.read(runtime)} if cooldown and name == DEV_LOCK else set()
-    for again in (False, True, True, True):  # again: the pins that would move back are kept
+    for again in (False, True, True, None):  # again: the pins that would move back are kept
+        if again is None:  # None: the cooldown cannot be met (an index without upload times?)
+            say(f"{name}: no versions old enough for the cooldown (UV_EXCLUDE_NEWER): pins kept")
+            cooldown, upgrade = False, False
         write_text(path, "".join(f"{entry}\n" for entry in pins if again or not upgrade))
         more = ["--constraint", RUNTIME_LOCK] if name == DEV_LOCK else []
         if upgrade and again:
             more += [f"--upgrade-package={pin.name}" for pin in pins if pin.name not in kept]
         elif upgrade:
             more += ["--upgrade"]
-        more += [f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept)]
+        more += [
+            f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept) if cooldown
+        ]
         options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
+        env = (
+            None
+            if again is not None
+            else {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}
+        )
         done = installer.uv_run(
             "pip compile", LOCKS[name], "-o", name, *options, "--python-version", version,
-            what=f"writing {name}", check=not cooldown,
+            what=f"writing {name}", check=not cooldown, env=env,
         )  # fmt: skip
-        new = (
-            {(e.name, e.marker): e.version for e in locks.read(path)} if not done.returncode else {}
-        )
-        back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
-        if not cooldown or not back - kept:
-            break
-        kept |= back
-    if done.returncode:
-        installer.fail(done, f"writing {name}")
+        if done.returncode == 0:
+            new = {(e.name, e.marker): e.version for e in locks.read(path)}
+            back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
+            if not cooldown or not back - kept:
+                return
+            kept |= back
+        elif again:  # the kept pins themselves cannot be had under the cooldown
+            continue
 
 
 def older(version: str, than: str) -> bool:
@@ -278,27 +260,14 @@ def uncovered(installer: installers.Installer, version: str, scratch: Path) -> l
     """Pins of the dev lock without a hashed file for one of PLATFORMS: uv lists the files each
     platform can use (pylock.toml), and one of them must have a hash the lock holds."""
     lock, missing = locks.read(installer.project.root / DEV_LOCK), []
+    anyage = {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}  # pins of any age
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
-        options: list[str | Path] = ["--exclude-newer", "2999-01-01T00:00:00Z"]  # pins of any age
-        options += [
-            "--no-deps",
-            "--python-platform",
-            platform,
-            "--format",
-            "pylock.toml",
-            "-o",
-            out,
-        ]
+        options = ["--no-deps", "--python-platform", platform, "--format", "pylock.toml", "-o"]
         done = installer.uv_run(
-            "pip compile --quiet",
-            DEV_LOCK,
-            *options,
-            "--python-version",
-            version,
-            what=what,
-            check=False,
-        )
+            "pip compile --quiet", DEV_LOCK, *options, out, "--python-version", version,
+            what=what, check=False, env=anyage,
+        )  # fmt: skip
         # uv names the first pin without a file for the platform
         named = re.findall(r"(?i)because (\S+) has no (?:wheels with a match|usable)", done.stdout)
         if done.returncode != 0 and not named:

@@ -37,7 +37,7 @@ STOPS = ["SIGINT", "SIGTERM", "SIGHUP"]  # every way of being stopped ends like 
 try:
     for name in STOPS if __name__ == "__main__" else []:  # from the first moment
         signal.signal(getattr(signal, name, signal.SIGINT), signal.default_int_handler)
-    from scripts import build, locks, pythons, requirements, update, venvs
+    from scripts import build, locks, pythons, venvs
     from scripts.locks import DEV_LOCK, RUNTIME_LOCK
     from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
 except KeyboardInterrupt:  # Ctrl-C while starting: one line, no traceback
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
         if args.command == "lock" and args.check:
             return check_locks(project)
         if args.command == "update":
+            from scripts import update  # only here: most runs never need it
+
             update.update(project, args.checkout, args.report)
             return 0
         backend = getattr(args, "backend", os.environ.get("ENV_PY_BACKEND", "auto"))
@@ -94,6 +96,8 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
                 adds, removes = (
                     (args.requirements, []) if args.command == "add" else ([], args.names)
                 )
+                from scripts import requirements
+
                 requirements.change(project, backend, adds, removes, getattr(args, "dev", False))
             else:
                 build.setup(project, backend, args.python)

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,12 +29,16 @@ class Installer:
         self.name = "uv" if uv else "pip"
 
     def run(
-        self, cmd: Sequence[str | Path], what: str, check: bool = True
+        self,
+        cmd: Sequence[str | Path],
+        what: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Runs an installer command; a failure is one line, after the installer's own words
         unless the hint is proven by them."""
         try:
-            done = self.project.run(cmd)
+            done = self.project.run(cmd, env)
         except OSError as error:
             raise EnvError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from None
         if check and done.returncode != 0:
@@ -49,14 +53,19 @@ class Installer:
         raise EnvError(f"{what} failed (exit status {done.returncode}): {because}")
 
     def uv_run(
-        self, command: str, *args: str | Path, what: str = "", check: bool = True
+        self,
+        command: str,
+        *args: str | Path,
+        what: str = "",
+        check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """`uv COMMAND ARGS` with the team's index settings (pip's, which uv does not read)."""
         assert self.uv, "uv_run needs uv"
         installs = command.startswith(("pip sync", "venv"))
         index = index_options(self.project.venv) if installs or "compile" in command else []
         cmd = [self.uv, *command.split(), *args, *index]
-        done = self.run(cmd, what or f"uv {command}", check=check and not installs)
+        done = self.run(cmd, what or f"uv {command}", check=check and not installs, env=env)
         hint = hints.explain(done.stdout) if done.returncode else None
         if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE"):
             # The lock's files are hash-checked, so uv's cache serves them as well as the index.
@@ -106,24 +115,25 @@ class Installer:
 
 
 def find_uv(project: Project) -> Path | None:
-    """A uv that runs: the venv's (the project's pinned one), PATH's, this Python's, or the one
-    setup installed before for this machine."""
-    in_venv, folder = project.venv.exe("uv"), machine_uv(project)
-    found = [in_venv, Path(shutil.which("uv") or in_venv)]
-    found += folder.glob(f"*/{in_venv.name}") if folder else []
+    """A uv that runs: the venv's (the project's pinned one), PATH's, the one setup installed
+    before for this machine, or this Python's."""
+    return next(filter(None, uv_candidates(project)), None)
+
+
+def uv_candidates(project: Project) -> Iterator[Path | None]:
+    in_venv, on_path = project.venv.exe("uv"), shutil.which("uv")
+    try:  # the venv's may be damaged (edited, truncated): it must run
+        if in_venv.is_file() and project.run([in_venv, "--version"]).returncode == 0:
+            # Windows cannot replace a running .exe, and a sync may update uv: run a copy.
+            copy = Path(tempfile.gettempdir(), f"uv-for-{project.root.name}.exe")
+            yield Path(shutil.copy2(in_venv, copy)) if WINDOWS else in_venv
+    except OSError:  # not a program any more
+        pass
+    yield Path(on_path) if on_path else None
+    folder = machine_uv(project)
+    yield next(folder.glob(f"*/{in_venv.name}"), None) if folder else None
     if importlib.util.find_spec("uv"):  # the uv package of PyPI, in this Python
-        found.append(Path(importlib.import_module("uv").find_uv_bin()))
-    for uv in found:
-        if WINDOWS and uv == in_venv and in_venv.is_file():
-            # Windows cannot replace a running .exe, and a sync may update uv itself: run a copy.
-            uv = Path(tempfile.gettempdir(), f"uv-for-{project.root.name}.exe")
-            shutil.copy2(in_venv, uv)
-        try:
-            if uv.is_file() and project.run([uv, "--version"]).returncode == 0:
-                return uv
-        except OSError:  # not a program any more: a truncated file, say
-            continue
-    return None
+        yield Path(importlib.import_module("uv").find_uv_bin())
 
 
 def machine_uv(project: Project) -> Path | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -79,6 +81,17 @@ class Project:
                 leftover.unlink()
                 say(f"removed {leftover.name}, left by an interrupted run")
 
+    def keep_git_hook(self) -> None:
+        """pre-commit's git hook names the venv's Python it was installed with: after a move or
+        a rebuild elsewhere it is installed again, so commits keep running the checks."""
+        hook = self.root / ".git" / "hooks" / "pre-commit"
+        text = hook.read_text(errors="replace") if hook.is_file() else ""
+        named = re.search(r"(?m)^INSTALL_PYTHON=(.*)$", text)
+        tool = self.venv.exe("pre-commit")
+        if named and named.group(1).strip("'\"") != str(self.venv.python) and tool.exists():
+            self.run([tool, "install"])
+            say("the git hook of pre-commit now runs this venv's checks (the project moved)")
+
     def text(self, name: str) -> str:
         """A file of the project as text ("" when it does not exist)."""
         path = self.root / name
@@ -86,14 +99,13 @@ class Project:
 
 
 def shell_word(word: str) -> str:
-    """`word` quoted so that bash, zsh, fish and PowerShell all read it as it is."""
+    """`word` quoted so that bash, zsh, fish and PowerShell all read it as it is (the hooks'
+    messages quote with this too)."""
     if re.fullmatch(r"[\w./:\\@~+=-]+", word):
         return word
     if "'" not in word:
-        return f"'{word}'"
-    return (
-        '"' + word + '"' if not re.search(r'[$`"\\]', word) else "'" + word.replace("'", "''") + "'"
-    )
+        return f"'{word}'"  # taken literally by all four shells
+    return f'"{word}"' if not re.search(r'[$`"\\]', word) else shlex.quote(word)
 
 
 def say(message: str, *, error: bool = False) -> None:
@@ -174,3 +186,18 @@ def one_at_a_time(root: Path, command: str) -> Iterator[None]:
         yield
     finally:
         os.close(handle)
+
+
+def follow_kernels(old: Path, new: Path) -> None:
+    """Notebook kernels made from the venv (README.md: ipykernel install --user) name its Python
+    by path: after the project moved, they name it where it is now."""
+    user = Path.home()
+    homes = [Path(os.environ.get("APPDATA", user), "jupyter"), user / ".local/share/jupyter"]
+    homes += [user / "Library/Jupyter", Path(os.environ.get("JUPYTER_DATA_DIR", user / "none"))]
+    for spec in {spec for home in homes for spec in home.glob("kernels/*/kernel.json")}:
+        data = json.loads(spec.read_text(encoding="utf-8"))
+        python = Path(data.get("argv", [""])[0])
+        if python.is_relative_to(old):
+            data["argv"][0] = str(new / python.relative_to(old))
+            write_text(spec, json.dumps(data, indent=1) + "\n")
+            say(f"the notebook kernel {spec.parent.name} runs the venv's Python where it is now")

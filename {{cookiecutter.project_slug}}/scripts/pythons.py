@@ -10,9 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from scripts.project import SETUP, WINDOWS, EnvError, Project, say, write_text
@@ -137,6 +134,10 @@ def follow(project: Project, version: str) -> None:
 def image_digest(tag: str, registry: str = REGISTRY) -> str:
     """The digest of `python:<tag>` (its multi-platform index), asked with HEAD, which Docker
     Hub does not count as a pull; with the anonymous token the registry asks for."""
+    import urllib.error  # here, not above: most runs never ask a registry, and it takes a while
+    import urllib.parse
+    import urllib.request
+
     url, headers = f"{registry}/v2/library/python/manifests/{tag}", {"Accept": INDEX_TYPES}
     try:
         for attempt in range(2):

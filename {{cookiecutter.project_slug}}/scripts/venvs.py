@@ -117,14 +117,23 @@ class Difference(NamedTuple):
 Runs = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def inspect(venv: Venv, run: Runs, lock: Path | None) -> Snapshot | str | None:
+def inspect(venv: Venv, run: Runs, lock: Path | None, files: bool = True) -> Snapshot | str | None:
     """The venv as its own Python sees it, with `lock`'s pins for it (none when `lock` is None:
-    a stale lock is no measure). None when it has no Python; the last line that Python printed
-    when it does not start."""
+    a stale lock is no measure), every installed file checked against its RECORD unless not
+    `files`. None when it has no Python; the last line that Python printed when it does not
+    start."""
     if not os.path.lexists(venv.python):  # (a link to a Python that is gone still counts)
         return None
     try:
-        done = run([venv.python, "-I", INSPECTOR, *([lock] if lock else [])])
+        done = run(
+            [
+                venv.python,
+                "-I",
+                INSPECTOR,
+                *([lock] if lock else []),
+                *([] if files else ["--no-files"]),
+            ]
+        )
     except OSError as error:  # not a program any more (truncated, emptied)
         return error.strerror or str(error)
     lines = done.stdout.strip().splitlines() or ["no output"]
