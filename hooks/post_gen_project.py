@@ -372,7 +372,7 @@ def main(answers, keys, root):
             activate = project_module(root).Project(root).activate_command()
             print(f"\nNext steps:\n    cd {typed_path(root)}\n    {activate}"
                   "    (or the alias p: define it once, see \"Activate the venv\" in README.md)"
-                  "\n    python -m pytest")
+                  "\n    pytest")
         if STOP["signal"]:
             raise Stopped
     except Stopped:

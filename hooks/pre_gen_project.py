@@ -6,7 +6,9 @@ template's data arrive as JSON, never as Python source, so no answer can break o
 
 import json
 import keyword
+import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -140,7 +142,11 @@ def retry_hint(answers):
 def shell_word(word, answers):
     """`word` as bash, zsh, fish and PowerShell all read it: the generated project's own rule
     (its scripts/project.py holds no Jinja, so it is read straight from the template)."""
-    generated = next(Path(answers["_repo_dir"]).resolve().glob("*cookiecutter.project_slug*"))
+    template = Path(answers["_repo_dir"])  # as typed, from where cookiecutter ran (the shell's PWD)
+    template = template if template.is_absolute() else Path(os.environ.get("PWD", ".")) / template
+    generated = next(template.glob("*cookiecutter.project_slug*"), None)
+    if generated is None:  # (a template that cannot be found again: bash's quoting)
+        return shlex.quote(word)
     sys.path.insert(0, str(generated))
     sys.dont_write_bytecode = True  # nothing written into the template
     from scripts.project import shell_word as quote

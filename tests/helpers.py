@@ -42,6 +42,23 @@ OFFLINE = {
 FINISH = re.compile(r"Fix the cause, then finish with:\n    cd \S*my_project && python3 scripts/env.py setup")
 
 
+def moved_back(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """What a rewrite lost or took back: each name of `before` (name -> version) missing from
+    `after` or at an older version. A repair may take a release made since (the index moves
+    on between two runs); it may never drop a package or go backwards."""
+    from packaging.version import Version
+
+    return sorted(
+        f"{name} {version} -> {after.get(name, 'gone')}" for name, version in before.items()
+        if name not in after or Version(after[name]) < Version(version)
+    )
+
+
+def pins(text: str) -> dict[str, str]:
+    """A lock's or a freeze's `name==version` lines, as name -> version."""
+    return dict(re.findall(r"(?m)^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", text))
+
+
 def copy_template(destination: Path) -> Path:
     """A copy of this checkout's template, to change for one test, without its git and caches."""
     shutil.copytree(TEMPLATE, destination, ignore=shutil.ignore_patterns(

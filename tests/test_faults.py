@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import LOCKS, Baked, bake, clean_env, replace_file
+from helpers import LOCKS, Baked, bake, clean_env, moved_back, pins, replace_file
 
 
 def stop_at(project: Baked, words: str, number: int, *args: str, wait: float = 0) -> tuple[int, str]:
@@ -144,7 +144,8 @@ def test_a_lock_cut_short_is_named_as_such_and_setup_relocks_removing_nothing(co
     assert "extra:" not in check.stdout and "(it writes the locks first" in check.stdout
     setup = project.env_py("setup")
     assert "requirements-dev.lock was edited by hand: locking first" in setup.stdout
-    assert "removing" not in setup.stdout and project.freeze() == before
+    after = pins("\n".join(project.freeze()))  # (releases made since the bake may come in)
+    assert "removing" not in setup.stdout and not moved_back(pins("\n".join(before)), after)
 
 
 def test_offline_with_uvs_cache_warm_a_lost_venv_is_rebuilt_from_the_cache(cookies):

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import LOCKS, OFFLINE, bake, clean_env, served
+from helpers import LOCKS, OFFLINE, bake, clean_env, moved_back, pins, served
 
 # The package index of PyPI alone, as the shipped locks were written: the machine's own pip
 # settings (local mirrors) would give other files, and so other hashes.
@@ -75,7 +75,20 @@ def test_lock_repairs_a_damaged_lock(cookies, damage):
     path = project.path / "requirements-dev.lock"
     path.write_text(damage(path.read_text()))
     project.env_py("lock", env=PYPI)  # one command, no hashes or lines taken from the damaged file
-    assert project.locks() == good
+    repaired = project.locks()
+    assert repaired["requirements.lock"] == good["requirements.lock"]
+    old, new = (pins(lock["requirements-dev.lock"].decode()) for lock in (good, repaired))
+    assert set(new) == set(old) and not moved_back(old, new)
+    for name, version in old.items():  # a pin kept keeps the index's hashes, not the damaged ones
+        if new[name] == version:
+            assert entry(good, name) == entry(repaired, name)
+    project.env_py("lock", "--check", env=PYPI)
+
+
+def entry(locks: dict[str, bytes], name: str) -> str:
+    """One package's pin line and hashes in the dev lock."""
+    text = locks["requirements-dev.lock"].decode()
+    return re.search(rf"(?ms)^{re.escape(name)}==.*?(?=^\S)", text + "\nend").group(0)
 
 
 def test_a_version_that_does_not_exist_shows_uvs_own_message_and_names_it(cookies):
