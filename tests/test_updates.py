@@ -181,8 +181,12 @@ def test_update_follows_versions_names_the_conflicts_and_writes_the_report(works
     ws.commit_template("A new template version")
     ws.git(ws.template, "tag", "v9.9.9")  # the template's newest version
     ws.edit(generated / "README.md", "## Dependencies\n", "## Dependencies\n\nAfter the tag: not in v9.9.9.\n")
-    ws.commit_template("Work after the newest version")
-    done = update(ws, project, "--report", report)
+    ws.commit_template("Work after the version")
+    ws.git(ws.template, "tag", "v9.9.10")  # newer still: a --checkout typed by hand takes v9.9.9 itself
+    missing = update(ws, project, "--checkout", "v9.9.11", check=False)
+    assert missing.returncode == 1 and missing.stderr.strip().splitlines() == [
+        "env.py: update stopped: --checkout: the template has no branch, tag or commit 'v9.9.11'"]
+    done = update(ws, project, "--checkout", "v9.9.9", "--report", report)
     assert "updated to v9.9.9: review with `git diff`, then commit" in done.stdout
     assert "resolve the conflict in README.md" in done.stdout
     assert "After the tag" not in (project / "README.md").read_text()  # the version, not the branch
@@ -219,8 +223,8 @@ def test_update_without_a_link_or_with_changes_says_what_to_do_in_one_line(works
     (project / ".cruft.json").unlink(missing_ok=True)
     done = update(ws, project, check=False)
     assert done.returncode == 1 and done.stderr.strip().splitlines() == [
-        "env.py: update stopped: no .cruft.json: this project records no template to update from; bake from"
-        " the template's git repository (`cookiecutter gh:ORG/REPO`) to get one"]
+        "env.py: update stopped: no .cruft.json: this project records no template to update from; run the"
+        ' `cruft link` command its bake printed (after "Not linked to the template")']
     linked = made_from(ws, out="linked")
     (linked / "README.md").write_text("changed\n")
     done = update(ws, linked, check=False)

@@ -69,7 +69,11 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     run_cmd = commands.add_parser("run", help="run a tool of the venv (active or not)")
     run_cmd.add_argument("tool", nargs=argparse.REMAINDER)
     update_cmd = commands.add_parser("update", help="bring in the template's newer version")
-    update_cmd.add_argument("--checkout", metavar="REF", help="a branch, tag or commit of it")
+    update_cmd.add_argument(
+        "--checkout",
+        metavar="REF",
+        help="a branch to follow, or the tag or commit to go to (default: what it follows)",
+    )
     update_cmd.add_argument("--report", metavar="FILE", type=Path, help="write a summary there")
     args = parser.parse_args(argv)
     project = project or Project(Path(__file__).resolve().parent.parent)

@@ -86,9 +86,9 @@ def find(project: Project, version: str, uv: Path | None = None) -> tuple[str, s
     get = f"`{shown} python install {version}`, or " if uv else ""
     raise EnvError(
         f"no Python {version} found (looked for {looked}{', uv' if uv else ''}): install it with"
-        f" {get}python.org's installer or your system's packages (README.md, Set up). Moving the"
-        f" project to another Python is a decision for the whole team (`{SETUP} --python {HERE}`"
-        " moves it to this one)"
+        f" {get}python.org's installer or your system's packages (README.md, Python version)."
+        f" Moving the project to another Python is a decision for the whole team"
+        f" (`{SETUP} --python {HERE}` moves it to this one)"
     )
 
 

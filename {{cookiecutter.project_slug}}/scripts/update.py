@@ -81,12 +81,17 @@ def template_url(template: str) -> str:
     return template.removeprefix("git+")
 
 
-def choose(git: Git, recorded: str, checkout: str | None) -> tuple[str, str] | None:
+def choose(
+    git: Git, recorded: str, follows: str | None, exact: str | None = None
+) -> tuple[str, str] | None:
     """The reference to update to and its commit, or None when nothing newer descends from
-    `recorded`. A branch (None: the default one) is followed; a tag or commit follows versions."""
-    branch = checkout or str(git("symbolic-ref", "--short", "HEAD")).removeprefix("heads/")
-    if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False):
+    `recorded`. A branch (None: the default one) is followed; a tag or commit follows versions;
+    `exact` (typed after --checkout) is taken as it is, when it is newer."""
+    branch = exact or follows or str(git("symbolic-ref", "--short", "HEAD")).removeprefix("heads/")
+    if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False) or exact:
         candidates = [branch]
+        if not git("rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}", check=False):
+            raise EnvError(f"--checkout: the template has no branch, tag or commit {branch!r}")
     else:
         tags = [tag for tag in str(git("tag", "--list", "v*")).split() if VERSION.fullmatch(tag)]
         candidates = sorted(tags, key=lambda tag: tuple(map(int, VERSION.findall(tag)[0])))[::-1]
@@ -104,8 +109,8 @@ def update(project: Project, checkout: str | None = None, report: Path | None = 
     path = project.root / ".cruft.json"
     if not path.exists():
         raise EnvError(
-            "no .cruft.json: this project records no template to update from; bake from the"
-            " template's git repository (`cookiecutter gh:ORG/REPO`) to get one"
+            "no .cruft.json: this project records no template to update from; run the"
+            ' `cruft link` command its bake printed (after "Not linked to the template")'
         )
     state = json.loads(locks.read_text(path))
     url = template_url(state["template"])
@@ -125,9 +130,10 @@ def update(project: Project, checkout: str | None = None, report: Path | None = 
             raise EnvError(
                 f"the template has no commit {state['commit'][:12]}: was its history rewritten?"
             )
-        chosen = choose(git, state["commit"], checkout or state.get("checkout"))
+        chosen = choose(git, state["commit"], state.get("checkout"), checkout)
         if chosen is None:
-            say(f"up to date: nothing newer than {state['commit'][:12]} on what it follows")
+            newer = f"{checkout} is not newer than" if checkout else "nothing newer than"
+            say(f"up to date: {newer} {state['commit'][:12]}, the project's template commit")
             return
         ref, commit = chosen
         cruft = cruft_command(project)
