@@ -24,6 +24,8 @@ def clone(tmp_path) -> Path:
         pytest.fail("the versions' commits need the whole history: clone without --depth", pytrace=False)
     repo = tmp_path / "template"
     subprocess.run(["git", "clone", "--quiet", "--no-tags", str(TEMPLATE), str(repo)], check=True)
+    # The newest is followed on `main`, whatever this checkout's branch is (or none, detached).
+    subprocess.run(["git", "checkout", "--quiet", "-B", "main"], cwd=repo, check=True)
     for name in ("CHANGELOG.md", "maintenance/tag_versions.py"):
         shutil.copyfile(TEMPLATE / name, repo / name)
     return repo
