@@ -192,18 +192,17 @@ def link_later(answers, root, reason):
     folder = template_folder(answers)
     dirty = reason.endswith("what was baked")
     origin = git_out(folder, "config", "--get", "remote.origin.url") if dirty else None
-    branch = git_out(folder, "symbolic-ref", "--short", "HEAD") if dirty else None
     template = cruft_url(origin or git_out(folder, "rev-parse", "--show-toplevel")) if dirty else "REPOSITORY"
-    checkout = ["--checkout", branch] if branch else [] if dirty else ["--checkout", "COMMIT"]
     given = {key: value for key, value in answers.items() if not key.startswith("_")}
     # No quote or backslash in the JSON: bash, zsh and fish read it alike in single quotes.
     text = json.dumps(given, ensure_ascii=False)
     text = re.sub(r"[\\]([\"\\])|'", lambda m: f"\\u{ord(m.group(1) or m.group(0)):04x}", text)
-    command = ["cruft", "link", "--no-input", *checkout, "--extra-context", f"'{text}'",
+    # The commit, not a branch: by the time the line is run the branch may hold more than was baked.
+    command = ["cruft", "link", "--no-input", "--checkout", "COMMIT", "--extra-context", f"'{text}'",
                project_module(root).shell_word(template)]
     then = " && git add .cruft.json && git commit -m 'Link to the template'" if answers["init_git"] else ""
-    first = (f"commit them{' and push them' if origin else ''}, then" if dirty else
-             "find the template repository (REPOSITORY) and the commit (COMMIT) it was copied from, then")
+    first = (f"commit them{' and push them' if origin else ''}, then, with COMMIT the hash of that commit," if dirty
+             else "find the template repository (REPOSITORY) and the commit (COMMIT) it was copied from, then")
     return (f"\nNot linked to the template: {reason}; to follow its updates, {first} link it with:"
             f" cd {typed_path(root)} && {' '.join(command)}{then}")
 
@@ -218,6 +217,8 @@ def write_link(answers, keys, root):
         if state:
             text = json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
             (root / ".cruft.json").write_text(text, encoding="utf-8")
+            print(f"\nLinked to the template {state['template']} at {state['commit'][:12]} (.cruft.json):"
+                  f" `{project_module(root).ENV_PY} update` brings in its newer versions.")
         else:
             print(link_later(answers, root, reason))
     except Exception as error:  # whatever it is, it must not fail the bake: cookiecutter would delete it

@@ -9,6 +9,7 @@ import keyword
 import os
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -102,6 +103,38 @@ def problem(answers, imports):
     return None
 
 
+def ignored_checkout(answers):
+    """cookiecutter bakes a local folder as it stands and ignores --checkout (a URL it clones
+    and checks out): one line, rather than a project of another version than was asked for."""
+    checkout, folder = answers.get("_checkout"), template_path(answers)
+    if not checkout or folder is None:
+        return None
+
+    def commit(*args):
+        done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", *args], cwd=folder,
+                              capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    head = commit("HEAD^{commit}")
+    if head is None or commit(checkout + "^{commit}") == head:
+        return None  # (no git at all: the bake says it cannot be linked)
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True,
+                         text=True, check=False).stdout.strip()
+    return (f"--checkout: {checkout!r} is not what would be baked: cookiecutter bakes the folder {folder}"
+            f" as it stands (commit {head[:12]}); bake {checkout} itself with"
+            f" `cookiecutter git+file://{top} --checkout {checkout}`")
+
+
+def template_path(answers):
+    """The template folder cookiecutter read, absolute (`_repo_dir` is as typed, from where
+    cookiecutter ran: the shell's PWD), or None when it is gone."""
+    if not answers.get("_repo_dir"):
+        return None
+    template = Path(answers["_repo_dir"])
+    template = template if template.is_absolute() else Path(os.environ.get("PWD", ".")) / template
+    return template if template.is_dir() else None
+
+
 def replay_folder():
     """Where cookiecutter saves the answers of each bake before it runs this hook."""
     try:  # the Python running cookiecutter runs this hook, so cookiecutter is importable
@@ -142,9 +175,8 @@ def retry_hint(answers):
 def shell_word(word, answers):
     """`word` as bash, zsh, fish and PowerShell all read it: the generated project's own rule
     (its scripts/project.py holds no Jinja, so it is read straight from the template)."""
-    template = Path(answers["_repo_dir"])  # as typed, from where cookiecutter ran (the shell's PWD)
-    template = template if template.is_absolute() else Path(os.environ.get("PWD", ".")) / template
-    generated = next(template.glob("*cookiecutter.project_slug*"), None)
+    template = template_path(answers)
+    generated = template and next(template.glob("*cookiecutter.project_slug*"), None)
     if generated is None:  # (a template that cannot be found again: bash's quoting)
         return shlex.quote(word)
     sys.path.insert(0, str(generated))
@@ -156,9 +188,10 @@ def shell_word(word, answers):
 
 def main(answers, imports):
     found = problem(answers, imports)
+    hint = found and retry_hint(answers)  # (for an answer; --checkout is no answer)
+    found = found or ignored_checkout(answers)
     if found:
         print(f"error: {found}", file=sys.stderr)
-        hint = retry_hint(answers)
         if hint:
             print(hint, file=sys.stderr)
         sys.exit(1)

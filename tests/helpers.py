@@ -221,24 +221,30 @@ def run_steps(workflow_file: Path, job: str, cwd: Path, env: dict, context: dict
     unless `check` is false. The workflow's, the job's and each step's `env:` are added to `env`;
     their `${{ }}` and the script's are filled from `context` (see `expression`), and
     `steps.ID.outputs.NAME` from what step ID wrote to $GITHUB_OUTPUT. `only`: the ids or names
-    of the steps to run, the others skipped."""
+    of the steps to run, the others skipped. After a failure, as on Actions, only the steps whose
+    `if:` holds run (`failure()` and `steps.ID.outcome == '...'`, joined by `&&`)."""
     document = workflow(workflow_file)
     context = dict(context or {})
-    done = []
+    done, failed = [], False
     for step in document["jobs"][job]["steps"]:
         if "run" not in step or (only is not None and not {step.get("id"), step.get("name")} & only):
             continue
-        assert "if" not in step, f"{job}: {step.get('name')}: a condition the test runner does not evaluate"
+        if not condition(step.get("if", "success()"), failed, context):
+            context[f"steps.{step.get('id')}.outcome"] = "skipped"
+            continue
         step_env = dict(env)
         for scope in (document, document["jobs"][job], step):
             step_env.update({k: expression(str(v), context) for k, v in (scope.get("env") or {}).items()})
         output = Path(step_env["GITHUB_OUTPUT"]) if "GITHUB_OUTPUT" in step_env else None
         before = output.stat().st_size if output and output.exists() else 0
-        result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                                 expression(step["run"], context)],
+        # Actions' default is `bash -e {0}`; `shell: bash` adds pipefail.
+        options = ["-eo", "pipefail"] if step.get("shell") == "bash" else ["-e"]
+        result = subprocess.run(["bash", "--noprofile", "--norc", *options, "-c", expression(step["run"], context)],
                                 cwd=cwd, env=step_env, capture_output=True, text=True)
         if check:
             assert result.returncode == 0, f"{job}: {step.get('name')}\n{result.stdout}\n{result.stderr}"
+        failed = failed or result.returncode != 0
+        context[f"steps.{step.get('id')}.outcome"] = "failure" if result.returncode else "success"
         if output and output.exists() and "id" in step:
             written = output.read_bytes()[before:].decode()
             for line in written.splitlines():
@@ -246,6 +252,23 @@ def run_steps(workflow_file: Path, job: str, cwd: Path, env: dict, context: dict
                 context[f"steps.{step['id']}.outputs.{name}"] = value
         done.append(result)
     return done
+
+
+def condition(text: str, failed: bool, context: dict[str, str]) -> bool:
+    """A step's `if:` as Actions reads the forms the workflows use."""
+    terms = [term.strip() for term in text.split("&&")]
+    held = []
+    for term in terms:
+        outcome = re.fullmatch(r"(steps\.[\w-]+\.outcome) == '(\w+)'", term)
+        if term in ("success()", "failure()", "always()"):
+            held.append({"success()": not failed, "failure()": failed, "always()": True}[term])
+        elif outcome:
+            held.append(context.get(outcome.group(1)) == outcome.group(2))
+        else:
+            raise AssertionError(f"`if: {text}`: a condition the test runner does not read")
+    if not {"failure()", "always()"} & set(terms) and failed:
+        return False  # without a status function, Actions adds success()
+    return all(held)
 
 
 def assert_run_steps_pass_shellcheck(path: Path) -> None:

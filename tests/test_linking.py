@@ -169,9 +169,32 @@ def test_a_template_with_uncommitted_changes_says_how_to_link_once_they_are_comm
     project, done = ws.bake(ws.template)
     assert not (project / ".cruft.json").exists()
     line = link_line(done)
-    assert f"{ws.template} has uncommitted changes" in line and "commit them, then link it with:" in line
+    assert f"{ws.template} has uncommitted changes" in line
+    assert "commit them, then, with COMMIT the hash of that commit, link it with:" in line
     ws.commit_template("The change, committed")
-    ws.run("bash", "-c", line.split(" link it with: ", 1)[1], cwd=ws.root)  # as printed
-    assert json.loads((project / ".cruft.json").read_text())["commit"] == ws.git(ws.template, "rev-parse", "HEAD")
+    baked = ws.git(ws.template, "rev-parse", "HEAD")
+    (ws.template / "NOTES.md").write_text("A teammate's commit, after the bake.\n")
+    ws.commit_template("After the bake")  # the branch moves on: the link names the commit baked
+    command = line.split(" link it with: ", 1)[1].replace(" COMMIT ", f" {baked} ")
+    ws.run("bash", "-c", command, cwd=ws.root)
+    assert json.loads((project / ".cruft.json").read_text())["commit"] == baked
     assert ws.run(tool("cruft"), "diff", "--exit-code", cwd=project).stdout == ""
     assert ws.git(project, "status", "--porcelain") == ""
+
+
+def test_a_version_asked_of_a_local_folder_is_refused_with_the_command_that_bakes_it(ws):
+    """cookiecutter bakes a local folder as it stands and would ignore --checkout: refused, in one line."""
+    out = ws.root / "out-refused"
+    pairs = [f"{key}={value}" for key, value in ANSWERS.items()]
+    done = ws.run(sys.executable, "-m", "cookiecutter", "--no-input", "--checkout", "v1.0.0", "-o", out, ws.template,
+                  *pairs, cwd=ws.root, check=False)
+    assert done.returncode != 0 and not (out / SLUG).exists()
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: --checkout: 'v1.0.0' is not what would be baked: cookiecutter bakes the folder"
+                           f" {ws.template} as it stands"), line
+    command = line.split("`")[1].split()  # cookiecutter git+file://... --checkout v1.0.0
+    assert command[0] == "cookiecutter"
+    ws.run(sys.executable, "-m", *command, "--no-input", "-o", out, *pairs, cwd=ws.root)
+    recorded = json.loads((out / SLUG / ".cruft.json").read_text())
+    assert recorded["commit"] == ws.git(ws.template, "rev-parse", "v1.0.0^{commit}")
+    assert recorded["checkout"] == "v1.0.0"

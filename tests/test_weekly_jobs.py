@@ -384,9 +384,16 @@ def test_the_update_job_reads_a_private_template_with_the_token_and_proposes_its
     assert without.returncode == 1 and len(without.stderr.strip().splitlines()) == 1, without.stderr
     assert "set TEMPLATE_TOKEN to a token that may read the template's repository" in without.stderr
     repository = Repository(github, tmp_path, project, "project", actions_may_open_prs=True)
+    # The job without the secret: the update step fails, and the one issue says why.
+    update, said = repository.job().run(UPDATE, "update", check=False)
+    assert update.returncode == 1 and said.returncode == 1  # the run stays red
+    [issue] = repository.repo.issues
+    assert "The job stopped before it had a change to propose" in issue["body"]
+    assert "set TEMPLATE_TOKEN to a token that may read the template's repository" in issue["body"]
     repository.job().run(UPDATE, "update", secrets={"UPDATES_TOKEN": token})
     [pr] = repository.repo.pulls
     assert "v9.9.9" in pr["title"]
+    assert issue["state"] == "closed" and issue["comments"] == [f"Solved: #{pr['number']} is open."]
     assert ".github/workflows/ci.yml" in repository.on_stand_in("diff", "--name-only", "main", "template-update")
 
 

@@ -87,7 +87,7 @@ def test_only_cruft_throw_away_renders_count_as_throw_away(tmp_path):
     ("it's", '"it\'s"'),
 ], ids=["plain", "space", "ampersand-and-dollar", "quote"])
 def test_the_printed_cd_path_is_read_the_same_by_every_shell(tmp_path, monkeypatch, folder, typed):
-    (tmp_path / folder).mkdir()
+    shutil.copytree(TEMPLATE / "{{cookiecutter.project_slug}}" / "scripts", tmp_path / folder / "scripts")
     monkeypatch.setenv("PWD", str(tmp_path))
     assert post_gen.typed_path(tmp_path / folder) == typed
     for shell in ("bash", "sh"):  # fish and PowerShell read '...' and "..." (no $) literally too

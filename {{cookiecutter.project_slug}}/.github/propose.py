@@ -1,7 +1,7 @@
 """Proposes a weekly job's change as one pull request, or says in one issue what stops it.
 
     python .github/propose.py --branch NAME --title TEXT [--body TEXT | --body-file FILE]
-                              [--by-hand COMMAND] [PATH ...]
+                              [--by-hand COMMAND] [--failed LOG] [PATH ...]
 
 It commits the PATHs (every change, without any) on top of the checked-out commit, pushes that
 to the branch NAME, and opens its pull request or updates the open one. Before pushing it knows
@@ -9,7 +9,9 @@ whether the change touches .github/workflows/, which the job's own token (GITHUB
 never push. Wherever GitHub says no (no token that may push workflows, pull requests not
 allowed for Actions, a token without a permission), it opens one issue, or updates the one it
 opened before, naming the setting or permission to change, and writes the same text to the
-job's summary. It exits non-zero only when that issue cannot be written.
+job's summary. It exits non-zero only when that issue cannot be written. With --failed, the
+step that makes the change failed: the issue quotes that step's last lines (LOG), and the run
+stays red. A later run that ends well closes the issue.
 
 Standard library only: it runs before any venv exists. It reads what GitHub Actions sets:
 GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_REF_NAME, GITHUB_SHA,
@@ -75,9 +77,12 @@ class Proposal:
     # ---- the steps ---------------------------------------------------------------------------
 
     def run(self) -> int:
+        if self.args.failed:
+            return self.failed(self.args.failed)
         start = self.env.get("GITHUB_SHA") or git("rev-parse", "HEAD")
         self.commit(start)
         if git("rev-parse", "HEAD") == start:
+            self.close_issue("the job ran through and found nothing to propose")
             return self.summary(f"Nothing to propose: no change for `{self.branch}`.")
         workflows = git("diff", "--name-only", start, "HEAD", "--", ".github/workflows/").split()
         if workflows and not self.own_token:
@@ -97,8 +102,24 @@ class Proposal:
         except OSError as error:
             why = f"The pull request of `{self.branch}` could not be opened: {error}."
             return self.report(why, "run the job again.")
-        self.close_issue(number)
+        self.close_issue(f"#{number} is open")
         return self.summary(f"Pull request #{number} {verb}: {url}")
+
+    def failed(self, log: str) -> int:
+        """The step before, which makes the change, failed: the issue quotes its last lines."""
+        try:
+            with open(log, encoding="utf-8", errors="replace") as file:
+                lines = file.read().strip().splitlines()[-12:]
+        except OSError:
+            lines = []
+        quoted = "\n".join(lines) or "(it wrote nothing)"
+        self.report(
+            "The job stopped before it had a change to propose. Its last lines:"
+            f"\n\n```\n{quoted}\n```",
+            "do what those lines ask (a secret to add, a file to fix), then run the workflow again"
+            " (Actions → this workflow → Run workflow).",
+        )
+        return 1
 
     def commit(self, start: str) -> None:
         """The change as one commit of github-actions[bot], dated as the commit it starts from:
@@ -196,8 +217,7 @@ class Proposal:
         parts = [why, f"**To let the job do it**, {fix}", more, f"Meanwhile, {self.by_hand()}"]
         parts.append(
             f'Written by the "{workflow}" workflow ([its run]({run_url})) on {today}. Each run'
-            " updates this issue while the problem lasts, and closes it once the pull request is"
-            " open."
+            " updates this issue while the problem lasts, and closes it once the job ends well."
         )
         text = "\n\n".join(part for part in parts if part)
         self.summary(text)
@@ -214,15 +234,15 @@ class Proposal:
         say(f"issue #{issue['number']}: {issue['html_url']}")
         return 0
 
-    def close_issue(self, number: int) -> None:
-        """Closes this job's open issue, if any, now that the pull request is open."""
+    def close_issue(self, solved: str) -> None:
+        """Closes this job's open issue, if any, now that the job ends well."""
         try:
             issue = self.find_issue()
             if issue:
-                comment = {"body": f"Solved: #{number} is open."}
+                comment = {"body": f"Solved: {solved}."}
                 self.api("POST", f"/issues/{issue['number']}/comments", fields=comment)
                 self.api("PATCH", f"/issues/{issue['number']}", fields={"state": "closed"})
-        except (ApiError, OSError) as error:  # the pull request is open: that is what matters
+        except (ApiError, OSError) as error:  # the job ended well: that is what matters
             say(f"the issue of an earlier run could not be closed ({error})")
 
     # ---- small parts -------------------------------------------------------------------------
@@ -318,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     body.add_argument("--body", default="", help="its description")
     body.add_argument("--body-file", help="a markdown file with its description")
     parser.add_argument("--by-hand", help="the command a person runs to make the same change")
+    parser.add_argument("--failed", metavar="LOG", help="the step before failed: its output")
     parser.add_argument("paths", nargs="*", help="what to commit (without any: every change)")
     args = parser.parse_args(argv)
     missing = [name for name in NEEDED if not os.environ.get(name)]
