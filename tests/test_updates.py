@@ -215,6 +215,19 @@ def test_a_project_made_from_the_branch_is_never_offered_an_older_version(worksp
     assert "updated to" in update(ws, project).stdout and "Newer still." in (project / "README.md").read_text()
 
 
+def test_a_project_following_versions_of_a_template_without_tags_is_told_so(workspace):
+    ws = workspace
+    commit = ws.git(ws.template, "rev-parse", "HEAD").strip()
+    project = made_from(ws, "--checkout", commit)  # a version named by its commit, as the CHANGELOG names it
+    ws.edit(ws.template / "{{cookiecutter.project_slug}}" / "README.md", "## Set up\n", "## Set up\n\nNewer.\n")
+    ws.commit_template("Newer, and never tagged")
+    branch = ws.git(ws.template, "symbolic-ref", "--short", "HEAD").strip()
+    done = update(ws, project, check=False)
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        "env.py: update stopped: the template has no version tags (v1.2.3) to follow; its maintainers make them"
+        f" from CHANGELOG.md, or `python3 scripts/env.py update --checkout {branch}` follows its branch"]
+
+
 def test_update_without_a_link_or_with_changes_says_what_to_do_in_one_line(workspace):
     ws = workspace
     ws.run(sys.executable, "-m", "cookiecutter", "--no-input", "-o", ws.root / "out", ws.template,

@@ -284,3 +284,15 @@ def test_the_lock_names_and_their_sources_are_the_templates():
         assert {path.name for path in pair.iterdir()} == set(locks.LOCKS), pair
     for source in locks.LOCKS.values():
         assert (GENERATED / source).is_file(), source
+
+
+@pytest.mark.parametrize("recorded, token, read", [
+    ("gh:acme/template", "", "https://github.com/acme/template.git"),
+    ("git+file:///srv/template", "", "file:///srv/template"),
+    ("git@github.com:acme/template.git", "", "git@github.com:acme/template.git"),  # the user's SSH key
+    ("git@github.com:acme/template.git", "t0ken", "https://github.com/acme/template.git"),  # a job: the token
+    ("ssh://git@git.example.org/acme/template.git", "t0ken", "https://git.example.org/acme/template.git"),
+], ids=["shortcut", "git+file", "ssh-without-token", "ssh-with-token", "ssh-url-with-token"])
+def test_the_template_is_read_where_the_token_can_be_sent(monkeypatch, recorded, token, read):
+    monkeypatch.setenv("TEMPLATE_TOKEN", token)
+    assert scripts_module("update").template_url(recorded) == read

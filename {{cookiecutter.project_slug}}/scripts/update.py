@@ -44,7 +44,7 @@ class Git:
         if done.returncode != 0:
             if not check:
                 return None
-            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            last = " ".join(done.stderr.split()) or "no message"  # (ssh's reason spans lines)
             raise EnvError(f"{what or 'git ' + str(args[0])} failed: {last}{advice(last)}")
         return done.stdout.strip()
 
@@ -52,7 +52,8 @@ class Git:
 def advice(message: str) -> str:
     """What to do when git cannot read the template."""
     if re.search(
-        r"(?i)authenticat|could not read username|403|401|terminal prompts disabled", message
+        r"(?i)authenticat|could not read username|403|401|terminal prompts disabled|publickey",
+        message,
     ):
         return (
             ": set TEMPLATE_TOKEN to a token that may read the template's repository"
@@ -75,9 +76,14 @@ def git_env(url: str) -> dict[str, str]:
 
 
 def template_url(template: str) -> str:
+    """The address git reads: cookiecutter's shortcuts spelled out; an SSH address over HTTPS
+    when TEMPLATE_TOKEN is set (a token is sent over HTTPS only, and a job has no SSH key)."""
     for short, long in SHORTCUTS.items():
         if template.startswith(short):
             return long + template.removeprefix(short).removesuffix(".git") + ".git"
+    ssh = re.fullmatch(r"(?:ssh://)?git@([\w.-]+)[:/](.+)", template)
+    if ssh and os.environ.get("TEMPLATE_TOKEN"):
+        return f"https://{ssh.group(1)}/{ssh.group(2)}"
     return template.removeprefix("git+")
 
 
@@ -94,6 +100,12 @@ def choose(
             raise EnvError(f"--checkout: the template has no branch, tag or commit {branch!r}")
     else:
         tags = [tag for tag in str(git("tag", "--list", "v*")).split() if VERSION.fullmatch(tag)]
+        if not tags:
+            default = str(git("symbolic-ref", "--short", "HEAD")).removeprefix("heads/")
+            raise EnvError(
+                "the template has no version tags (v1.2.3) to follow; its maintainers make them"
+                f" from CHANGELOG.md, or `{ENV_PY} update --checkout {default}` follows its branch"
+            )
         candidates = sorted(tags, key=lambda tag: tuple(map(int, VERSION.findall(tag)[0])))[::-1]
     for ref in candidates:
         commit = str(git("rev-parse", f"{ref}^{{commit}}"))
