@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
+import re
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -79,3 +82,25 @@ def test_a_dead_index_is_one_line_naming_it_without_its_secret_and_the_locks_sta
     assert "http://127.0.0.1:9/simple/six/ cannot be reached" in last and "team" not in last
     assert "s3cret-token" not in done.stdout + done.stderr
     assert {lock: (project.path / lock).read_bytes() for lock in LOCKS} == before
+
+
+def test_a_mirror_holding_one_file_of_a_version_does_not_hide_the_others_from_the_lock(cookies, tmp_path):
+    """A team's extra index that holds a single Linux wheel of a version PyPI has for every
+    platform (a partial mirror): the lock still carries every platform's files, from PyPI."""
+    project = bake(cookies, create_venv=False, init_git=False)
+    dev_lock = project.path / "requirements-dev.lock"
+    version = re.search(r"(?m)^pyyaml==(\S+)", dev_lock.read_text()).group(1)
+    ask = urllib.request.Request("https://pypi.org/simple/pyyaml/",
+                                 headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(ask, timeout=60) as answer:  # PyPI's own list of the version's files
+        files = [f for f in json.load(answer)["files"] if f"-{version}" in f["filename"] and not f.get("yanked")]
+    linux = next(f for f in files if re.search(r"-cp311-cp311-manylinux.*x86_64\.whl$", f["filename"]))
+    page = tmp_path / "mirror/simple/pyyaml/index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(f'<html><body><a href="{linux["url"]}#sha256={linux["hashes"]["sha256"]}">'
+                    f'{linux["filename"]}</a></body></html>\n')
+    with served(tmp_path / "mirror") as url:
+        env = {"PIP_CONFIG_FILE": os.devnull, "PIP_EXTRA_INDEX_URL": f"{url}/simple", "UV_NO_CACHE": "1"}
+        project.env_py("lock", "--upgrade", env=env)  # --upgrade: every entry taken afresh from the indexes
+    entry = re.search(r"(?ms)^pyyaml==.*?(?=^\S)", dev_lock.read_text()).group(0)
+    assert entry.count("--hash=") == len(files) > 1

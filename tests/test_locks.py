@@ -288,6 +288,7 @@ def test_a_pin_without_a_file_for_every_platform_is_refused_naming_pin_and_platf
     assert done.returncode == 1
     assert ("requirements-dev.lock would not install everywhere: linuxonly==1.0 has no file for macOS arm64;"
             " linuxonly==1.0 has no file for Windows x86_64") in done.stderr
+    assert f"Those files are not on the package indexes (https://pypi.org/simple, {linux_only_index})" in done.stderr
     assert project.locks() == before
     # What the message offers: limit the requirement to where it installs.
     text = project.read("requirements.txt").replace("linuxonly\n", "linuxonly ; sys_platform == 'linux'\n")

@@ -119,9 +119,10 @@ def test_pip_settings_become_uv_options_with_pips_index_strategy(monkeypatch, tm
                  "UV_EXTRA_INDEX_URL"):
         monkeypatch.delenv(name, raising=False)
     venv = Venv(tmp_path / "venv")
-    assert installers.index_options(venv) == ["--index-url", "https://mirror/simple", "--extra-index-url",
-                                              "https://team/simple", "--index-strategy", "unsafe-best-match"]
+    assert installers.index_options(venv) == ["--index=https://mirror/simple", "--index=https://team/simple",
+                                              "--default-index=https://mirror/simple",
+                                              "--index-strategy", "unsafe-best-match"]
     monkeypatch.setenv("PIP_INDEX_URL", "https://from-env/simple")  # the environment wins, as in pip
-    assert installers.index_options(Venv(tmp_path / "venv"))[:2] == ["--index-url", "https://from-env/simple"]
+    assert installers.index_options(Venv(tmp_path / "venv"))[0] == "--index=https://from-env/simple"
     monkeypatch.setenv("UV_DEFAULT_INDEX", "https://uv-own/simple")  # uv's own settings: left to uv
     assert installers.index_options(Venv(tmp_path / "venv")) == []

@@ -197,9 +197,10 @@ def lock(
             missing = uncovered(installer, version, Path(scratch))
         if missing:
             raise EnvError(
-                f"{DEV_LOCK} would not install everywhere: {'; '.join(missing[:5])}. The package"
-                " index lacks those files: ask for them there, or limit the requirement to where"
-                " it installs (`name ; sys_platform == 'linux'`)"
+                f"{DEV_LOCK} would not install everywhere: {'; '.join(missing[:5])}."
+                f" Those files are not on {installers.index_names(project.venv)}: ask for them"
+                " there, or limit the requirement to where it installs"
+                " (`name ; sys_platform == 'linux'`)"
             )
         pythons.follow(project, version)
 

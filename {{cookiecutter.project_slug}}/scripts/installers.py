@@ -222,16 +222,29 @@ def pip_settings(venv: Venv) -> dict[str, str]:
     return settings
 
 
+def index_names(venv: Venv) -> str:
+    """The package indexes uv reads, as a message names them."""
+    if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
+        return "the package indexes of uv's settings"
+    settings = pip_settings(venv)
+    urls = [settings.get("index-url") or "https://pypi.org/simple"]
+    urls += settings.get("extra-index-url", "").split()
+    return f"the package ind{'exes' if len(urls) > 1 else 'ex'} ({', '.join(urls)})"
+
+
 def index_options(venv: Venv) -> list[str]:
     """pip's index settings, as options for uv; none when uv has settings of its own."""
     if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
         return []
     settings = pip_settings(venv)
-    options = ["--index-url", settings["index-url"]] if settings.get("index-url") else []
-    for url in settings.get("extra-index-url", "").split():
-        options += ["--extra-index-url", url]
-    if "--extra-index-url" in options:
-        # pip takes the best version from all its indexes; uv, by default, the first index
-        # that has the package at all. The team chose pip's way.
-        options += ["--index-strategy", "unsafe-best-match"]
-    return options
+    main, extras = settings.get("index-url"), settings.get("extra-index-url", "").split()
+    if not extras:
+        return ["--index-url", main] if main else []
+    # pip takes the best version from all its indexes, and any of that version's files from
+    # any of them; uv (unsafe-best-match) takes the best version too, but only the files of
+    # the first index that has it: the main index comes first, so a mirror holding a few of a
+    # version's files does not hide the others from the lock.
+    first = main or "https://pypi.org/simple"
+    options = [f"--index={url}" for url in (first, *extras)]
+    options += [f"--default-index={main}"] if main else []
+    return [*options, "--index-strategy", "unsafe-best-match"]
