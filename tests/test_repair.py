@@ -132,6 +132,10 @@ def test_a_moved_project_works_after_one_setup(cookies, tmp_path, backend):
         project.env_py("setup", "--backend", "pip")
     moved = tmp_path / "renamed folder"
     shutil.move(project.path, moved)
+    if backend == "uv":  # uv's venv is relocatable, and the project link names the folder that holds it
+        imported = subprocess.run([moved / "venv/bin/python", "-c", "import my_project; print(my_project.__file__)"],
+                                  cwd=moved / "tests", capture_output=True, text=True)
+        assert imported.stdout == f"{moved / 'my_project' / '__init__.py'}\n", imported.stderr
     check = subprocess.run([sys.executable, "scripts/env.py", "check"], cwd=moved, capture_output=True, text=True)
     assert check.returncode == 1
     assert f"project link: the venv was made for {project.path}, not {moved} (was the project moved?)" in check.stdout

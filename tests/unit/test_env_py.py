@@ -74,7 +74,8 @@ class FakeRunner:
             pins = {entry.name: entry.version for entry in locks.read(Path(cmd[3]))} if cmd[3:] else None
             snapshot = {"env": {"python_version": HERE, "python_full_version": platform.python_version()},
                         "dists": state["dists"], "broken": state["broken"], "relocatable": True, "pins": pins,
-                        "isolated": False, "clashes": [], "link": link.read_text().strip() if link.exists() else None}
+                        "isolated": False, "clashes": [],
+                        "link": venv_module.linked_folder(link.read_text()) if link.exists() else None}
             return done(json.dumps(snapshot))
         raise AssertionError(f"unexpected command {cmd}")
 
@@ -122,7 +123,7 @@ WHOLE = {"pip": "25.0", "six": "1.17.0", "pytest": "9.0.0"}
 
 def whole_venv(project, **state):
     project.run.make_venv(project.venv.path, dict(WHOLE), **state)
-    (project.venv.site(HERE) / "project-root.pth").write_text(f"{project.root}\n")
+    (project.venv.site(HERE) / "project-root.pth").write_text(venv_module.link_line(project.root))
 
 
 def setup(project, capsys, *args):
@@ -137,7 +138,7 @@ def test_a_first_setup_builds_the_venv_in_place_and_reads_it_no_more(project, ca
     assert project.run.ran("uv venv")[0][-1] == str(project.venv.path)
     assert project.run.ran("inspector.py") == []  # installed hash by hash: verification costs nothing
     assert project.run.state(project.venv.path)["dists"] == WHOLE
-    assert (project.venv.site(HERE) / "project-root.pth").read_text() == f"{project.root}\n"
+    assert (project.venv.site(HERE) / "project-root.pth").read_text() == venv_module.link_line(project.root)
     assert "env.py: ready in" in said
 
 

@@ -58,17 +58,23 @@ class Venv:
 
 
 def link_line(root: Path) -> str:
-    """project-root.pth's line. Python 3.11 and 3.12 read .pth files in the locale's encoding, so
-    a path with non-ASCII letters is written as Python code in ASCII: it starts under LC_ALL=C."""
-    folder = str(root)
-    return f"{folder}\n" if folder.isascii() else f"import sys; sys.path.append({folder!a})\n"
+    """project-root.pth: the project folder, named from the site folder (the venv is always at
+    the project root), so that imports keep working after the project moves; and, in a comment,
+    where it was made, which tells `check` a move happened (the notebook kernel and the git hook
+    name paths). ASCII only: Python 3.11 and 3.12 read .pth files in the locale's encoding."""
+    up = "../../.." if WINDOWS else "../../../.."  # Lib/site-packages, lib/pythonX.Y/site-packages
+    return f"# made for {str(root)!a}\n{up}\n"
 
 
 def linked_folder(text: str) -> str:
-    """The folder a project-root.pth line names (link_line, read back)."""
-    if text.startswith("import"):
-        return str(ast.literal_eval(text[text.index("(") + 1 : text.rindex(")")]))
-    return text.strip()
+    """The folder a project-root.pth was made for (link_line, read back; and the forms of
+    earlier versions: the path, or Python code appending it)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    if first.startswith("# made for "):
+        return str(ast.literal_eval(first.removeprefix("# made for ")))
+    if first.startswith("import"):
+        return str(ast.literal_eval(first[first.index("(") + 1 : first.rindex(")")]))
+    return first
 
 
 class Snapshot(NamedTuple):
