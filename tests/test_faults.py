@@ -128,6 +128,10 @@ def test_damage_that_stops_a_venv_starting_or_activating_is_named_and_repaired(c
     check = project.env_py("check", check=False, env=env)
     assert check.returncode == 1 and words in check.stdout, check.stdout
     assert len(check.stdout.splitlines()) < 6  # the cause, not a page of symptoms
+    if damage == "pyvenv.cfg":  # a tool run through env.py says so too, rather than failing at import
+        run = project.env_py("run", "pytest", check=False, env=env)
+        assert run.returncode == 2 and run.stderr == (
+            "env.py: venv/ has no pyvenv.cfg: run `python3 scripts/env.py setup` to repair it\n")
     repaired = project.env_py("setup", env=env)
     assert "ready in" in repaired.stdout
     assert project.env_py("check", env=env).returncode == 0

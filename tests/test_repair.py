@@ -333,8 +333,8 @@ def test_setup_names_what_it_removes_and_where_it_belongs(cookies):
     project = bake(cookies, init_git=False)
     project.run(project.python, "-m", "pip", "install", "--quiet", "six")
     done = project.env_py("setup")
-    assert re.search(r"removing what the locks do not list: six==[\d.]+\. To keep a package, add it to"
-                     r" requirements-dev.txt", done.stdout)
+    assert re.search(r"removing what the locks do not list: six==[\d.]+ \(to keep one: `python3 scripts/env.py add"
+                     r" NAME`\)", done.stdout)
     assert project.run(project.python, "-c", "import six", check=False).returncode == 1
 
 

@@ -1,2 +1,2 @@
-"""The project's setup tools (env.py, and envlock.py, which the package imports as
-`scripts.envlock`). A package, so that imports find this folder before any other `scripts`."""
+"""The project's setup tool, env.py, and its modules (see env.py's docstring). A package, so
+that `from scripts import ...` finds this folder before any other `scripts`."""

@@ -135,11 +135,7 @@ def sync(
     extra = [d for d in found if isinstance(d, venvs.Difference) and d.kind == "extra"]
     if extra:
         names = ", ".join(f"{d.name}=={d.have}" for d in extra)
-        say(
-            f"removing what the locks do not list: {names}. To keep a package, add it to"
-            " requirements-dev.txt (or requirements.txt if the app needs it), then run"
-            f" `{ENV_PY} lock`"
-        )
+        say(f"removing what the locks do not list: {names} (to keep one: `{ENV_PY} add NAME`)")
     if any(isinstance(item, venvs.Difference) for item in found):
         left = f"{project.venv.name}/ may be half-installed: run setup again to finish"
         with step(f"installing {DEV_LOCK} into {project.venv.name}/ ({installer.name})", left):

@@ -24,19 +24,20 @@ to check (no venv) or a usage error; 130 interrupted, with what was left.
 
 from __future__ import annotations
 
-import argparse
-import os
-import re
 import signal
-import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
 STOPS = ["SIGINT", "SIGTERM", "SIGHUP"]  # every way of being stopped ends like Ctrl-C
 try:
     for name in STOPS if __name__ == "__main__" else []:  # from the first moment
         signal.signal(getattr(signal, name, signal.SIGINT), signal.default_int_handler)
+    import argparse
+    import os
+    import re
+    import subprocess
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
     from scripts import build, locks, pythons, venvs
     from scripts.locks import DEV_LOCK, RUNTIME_LOCK
     from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
@@ -128,6 +129,9 @@ def run_tool(project: Project, tool: list[str]) -> int:
         what = f"has no {tool[0]}" if tool else "names no tool (like `run ruff check`)"
         say(f"{project.venv.name}/ {what}: run `{SETUP}`" if tool else f"run {what}", error=True)
         return 2
+    if not (project.venv.path / "pyvenv.cfg").exists():  # its Python would run as the base one
+        say(f"{project.venv.name}/ has no pyvenv.cfg: run `{SETUP}` to repair it", error=True)
+        return 2
     env = {**os.environ, "VIRTUAL_ENV": str(project.venv.path)}
     env["PATH"] = os.pathsep.join([str(project.venv.bin), env.get("PATH", "")])
     return subprocess.call([exe, *tool[1:]], env=env)
@@ -155,9 +159,9 @@ def check(project: Project) -> int:
         pins, full = len(locks.read(project.root / DEV_LOCK)), snap.env["python_full_version"]
         say(f"in sync: {venv.name}/ is whole and matches {DEV_LOCK} ({pins} pins), Python {full}")
         return 0
-    say("\n  ".join([f"{venv.name}/, the locks and .python-version do not agree:", *lines]))
+    say("\n  ".join(["not in sync:", *lines]))
     if found or stale or len(files) > len(undigested):
-        advice = f"run `{SETUP}` to repair them all"
+        advice = f"run `{SETUP}` to repair {'the others' if traces else 'them all'}"
         if stale:
             advice += " (it writes the locks first, then makes the venv equal to them)"
         elif venvs.plan(found) == "build":
@@ -172,7 +176,7 @@ def check(project: Project) -> int:
             advice += (
                 f"; it removes {', '.join(extra)}: to keep one, `{ENV_PY} add` it (--dev: a tool)"
             )
-        say(advice)
+        say(advice + ("; the traces of other tools are yours to delete" if traces else ""))
     if clashes:  # no setup can settle which copy of a file is right
         say(f"of two packages that install the same file, keep one: `{ENV_PY} remove NAME`")
     if undigested:
@@ -189,6 +193,11 @@ def habits(project: Project, installed: dict[str, str]) -> list[str]:
         for info in project.root.glob("*.egg-info")
         if locks.normalize(info.name.removesuffix(".egg-info")) in installed
     ]
+    if project.venv.name != ".venv" and (project.root / ".venv").is_dir():
+        found.append(
+            f".venv/: made by `uv sync` or `uv venv`, a second venv that nothing here uses"
+            f" ({project.venv.name}/ is this project's): delete it"
+        )
     if (project.root / "uv.lock").exists():
         found.append(
             f"uv.lock: made by `uv add` or `uv sync`, a second list of dependencies beside the"

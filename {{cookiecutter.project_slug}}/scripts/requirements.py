@@ -65,5 +65,6 @@ def change(project: Project, backend: str, adds: list[str], removes: list[str], 
         raise Interrupted("requirements*.txt and the locks are as they were") from None
     for file, text in edited.items():
         if text != files[file]:
-            say(f"{file} now " + (f"asks for {', '.join(adds)}" if adds else "lists it no more"))
+            asks = f"now asks for {', '.join(adds)} (say why, in a comment on its line)"
+            say(f"{file} " + (asks if adds else f"no longer lists {', '.join(removes)}"))
     build.setup(project, backend)
