@@ -148,6 +148,8 @@ def update(project: Project, checkout: str | None = None, report: Path | None = 
             say(f"up to date: {newer} {state['commit'][:12]}, the project's template commit")
             return
         ref, commit = chosen
+        # A version by its tag; a branch with the commit, as it moves on.
+        name = ref if VERSION.fullmatch(ref) else f"{ref} at {commit[:12]}"
         cruft = cruft_command(project)
         with step(f"merging the template's changes up to {ref} ({commit[:12]})"):
             options = ["--skip-apply-ask", "--not-strict", "--allow-untracked-files"]
@@ -161,7 +163,7 @@ def update(project: Project, checkout: str | None = None, report: Path | None = 
     conflicts += [line[3:] for line in rejected if line.endswith(".rej")]
     stale = locks.staleness(project.root, project.text(".python-version").strip())
     lines = [
-        f"# Update from the template to {ref}",
+        f"# Update from the template to {name}",
         "",
         f"Template {state['template']}, {ref} ({commit}).",
     ]
@@ -172,7 +174,7 @@ def update(project: Project, checkout: str | None = None, report: Path | None = 
         lines += ["", f"The locks no longer match their inputs: run `{ENV_PY} lock`, then `setup`."]
     if report:
         write_text(report, "\n".join(lines) + "\n")
-    say(f"updated to {ref}: review with `git diff`, then commit")
+    say(f"updated to {name}: review with `git diff`, then commit")
     for name in conflicts:
         say(f"  resolve the conflict in {name} (<<<<<<< markers, or a .rej file beside it)")
     if stale:
