@@ -124,6 +124,8 @@ def test_commits_run_the_hooks_without_the_venv_active_and_after_the_project_mov
     moved = tmp_path / "moved" / "my_project"
     moved.parent.mkdir()
     shutil.move(project.path, moved)
+    check = project.run(sys.executable, "scripts/env.py", "check", cwd=moved, check=False)
+    assert f"git hook: it runs pre-commit from {project.venv / 'bin' / 'python'}, not from venv/" in check.stdout
     setup = project.run(sys.executable, "scripts/env.py", "setup", cwd=moved)
     assert "the git hook of pre-commit now runs this venv's checks" in setup.stdout
     (moved / "my_project" / "extra.py").write_text('"""More."""\n\nVALUE = 2\n')

@@ -154,6 +154,8 @@ def check(project: Project) -> int:
     undigested = [line for line in files if "has no digest" in line]
     traces = habits(project, snap.dists if isinstance(snap, venvs.Snapshot) else {})
     clashes = snap.clashes if isinstance(snap, venvs.Snapshot) else []
+    hook = project.git_hook_elsewhere()
+    files += [f"git hook: it runs pre-commit from {hook}, not from {venv.name}/"] if hook else []
     lines = [*map(str, found), *map(str, stale), *files, *traces, *clashes]
     if not lines and isinstance(snap, venvs.Snapshot):
         pins, full = len(locks.read(project.root / DEV_LOCK)), snap.env["python_full_version"]

@@ -81,14 +81,20 @@ class Project:
                 leftover.unlink()
                 say(f"removed {leftover.name}, left by an interrupted run")
 
-    def keep_git_hook(self) -> None:
-        """pre-commit's git hook names the venv's Python it was installed with: after a move or
-        a rebuild elsewhere it is installed again, so commits keep running the checks."""
+    def git_hook_elsewhere(self) -> str | None:
+        """The Python pre-commit's git hook names, when it is not this venv's (the project
+        moved, or the venv was made elsewhere): commits then find no pre-commit."""
         hook = self.root / ".git" / "hooks" / "pre-commit"
         text = hook.read_text(errors="replace") if hook.is_file() else ""
         named = re.search(r"(?m)^INSTALL_PYTHON=(.*)$", text)
+        python = named.group(1).strip("'\"") if named else None
+        return python if python and python != str(self.venv.python) else None
+
+    def keep_git_hook(self) -> None:
+        """pre-commit's git hook names the venv's Python it was installed with: after a move or
+        a rebuild elsewhere it is installed again, so commits keep running the checks."""
         tool = self.venv.exe("pre-commit")
-        if named and named.group(1).strip("'\"") != str(self.venv.python) and tool.exists():
+        if self.git_hook_elsewhere() and tool.exists():
             self.run([tool, "install"])
             say("the git hook of pre-commit now runs this venv's checks (the project moved)")
 
