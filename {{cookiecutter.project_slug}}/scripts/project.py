@@ -143,8 +143,8 @@ def write_text(path: Path, text: str | bytes) -> None:
         with open(fd, "wb") as file:
             file.write(text.encode() if isinstance(text, str) else text)
         os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
+    except BaseException:  # (a Ctrl-C may come after the rename: nothing left to remove)
+        Path(temporary).unlink(missing_ok=True)
         raise
 
 
