@@ -11,7 +11,8 @@ round, so package caches are warm):
                                   uv add --dev <requirements-dev.txt's packages>
   (f) floor for (b)               a render-only bake (create_venv=false), then uv venv --seed
                                   and uv pip sync of its two locks
-  (a) bake, no uv anywhere        cookiecutter installed in a venv of its own, uv not on PATH
+  (a) bake, no uv on PATH         cookiecutter installed in a venv of its own, uv not on PATH
+                                  (setup uses the uv it installed once for this machine)
   (c) floor for (a)               python -m venv, pip install --require-hashes of the two locks
   (e) render only                 the bake with create_venv=false: cookiecutter's own share
 
@@ -77,8 +78,10 @@ def without_uv() -> dict:
 
 
 def clean_env(extra: dict) -> dict:
+    """This machine's pip configuration switched off (uv's floor would not read it, setup
+    would): every variant reads the same one index."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "ENV_PY_BACKEND")}
-    return {**env, **extra}
+    return {**env, "PIP_CONFIG_FILE": os.devnull, **extra}
 
 
 def timed(commands: list[list[str]], cwd: Path, env: dict | None = None) -> float:

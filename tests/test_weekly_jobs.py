@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import LOCKS, clean_env, copy_template, run_steps, tool
+from helpers import LOCKS, clean_env, copy_template, run_steps
 from stand_ins import GitHub
 
 REFRESH = ".github/workflows/refresh-locks.yml"
@@ -353,8 +353,8 @@ def test_a_token_without_the_workflows_permission_is_refused_by_the_remote_and_w
 
 
 def test_the_update_job_reads_a_private_template_with_the_token_and_proposes_its_new_version(github, tmp_path):
-    """A private template on the stand-in; a project made from it with cruft; the template's next
-    version changes a workflow. The job, run whole with UPDATES_TOKEN (Contents, Pull requests
+    """A private template on the stand-in; a project baked from it with plain cookiecutter; the
+    template's next version changes a workflow. The job, run whole with UPDATES_TOKEN (Contents, Pull requests
     and Workflows: Read and write, on the project and the template), opens the pull request."""
     github.add_repository("acme/template")
     token = github.add_token("pat-updates", "personal", {"acme/template", "acme/project"}, contents="write",
@@ -367,13 +367,15 @@ def test_the_update_job_reads_a_private_template_with_the_token_and_proposes_its
     git(source, "push", "--quiet", "--tags", github.clone_url("acme/template"), "main", env=auth(token))
     out = tmp_path / "out"
     out.mkdir()
-    made = subprocess.run([tool("cruft"), "create", "--no-input", f"{github.clone_url('acme/template')}.git",
-                           "--checkout", "v9.9.8", "--extra-context", '{"create_venv": false}'], cwd=out,
-                          capture_output=True, text=True, env=clean_env(**auth(token)))
+    config = tmp_path / "cookiecutter.yaml"  # its clones and replays kept in this test's folder
+    config.write_text(f"cookiecutters_dir: {tmp_path / 'clones'}\nreplay_dir: {tmp_path / 'replay'}\n")
+    made = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "--checkout", "v9.9.8",
+                           f"{github.clone_url('acme/template')}.git", "create_venv=false"], cwd=out,
+                          capture_output=True, text=True,
+                          env=clean_env(COOKIECUTTER_CONFIG=str(config), **auth(token)))
     assert made.returncode == 0, made.stderr
-    project = out / "my_project"
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Link to the template")
+    project = out / "my_project"  # linked, in its first commit
+    assert git(project, "ls-files", ".cruft.json") == ".cruft.json" and git(project, "status", "--porcelain") == ""
     ci = source / "{{cookiecutter.project_slug}}/.github/workflows/ci.yml"
     ci.write_text(ci.read_text() + "# The template's next version\n")
     git(source, "commit", "--quiet", "--all", "-m", "A new version")
