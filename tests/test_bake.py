@@ -125,6 +125,12 @@ def test_new_user_bake_ends_with_a_working_venv_and_next_steps(tmp_path):
     assert "requirements.lock" in subprocess.run([*git, "ls-files"], capture_output=True, text=True).stdout
 
 
+def test_the_readmes_stay_a_newcomers_read(baked):
+    """The template's README under 10 KB, a default bake's under 6 KB: details live one link away."""
+    assert len((TEMPLATE / "README.md").read_bytes()) < 10 * 1024
+    assert len((baked().path / "README.md").read_bytes()) < 6 * 1024
+
+
 def test_default_bake_has_every_file_and_locks(baked):
     project = baked()
     slug = project.context["project_slug"]
@@ -168,7 +174,7 @@ def test_readme_documents_the_alias_for_every_shell_and_its_bash_is_clean(baked,
     for where in ["~/.bashrc", "~/.zshrc", "~/.config/fish/config.fish", "$PROFILE"]:
         assert where in readme
     for command in ["python3 scripts/env.py setup", "python3 scripts/env.py lock",
-                    "python3 scripts/env.py check", "python -m pytest", "docker build", "docker run --rm my_project"]:
+                    "python3 scripts/env.py check", "pytest", "docker build", "docker run --rm my_project"]:
         assert command in readme
     blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
     assert len(blocks) >= 4
