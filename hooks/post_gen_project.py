@@ -29,6 +29,30 @@ BAKE_ONLY = ("_template", "_output_dir", "_repo_dir", "_checkout")
 STOP = {"signal": None, "child": None, "told": None}
 
 
+class ClosedPipeSafe:
+    """stdout that outlives its reader (`cookiecutter ... | head`): once the pipe is closed, the
+    rest goes to /dev/null, as an error here would make cookiecutter delete the project."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())  # commands started later too
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def on_stop_signal(number, frame):
     """A stop signal only marks the bake as stopped, and reaches the running command as Ctrl-C."""
     STOP["signal"] = STOP["signal"] or number
@@ -387,6 +411,7 @@ if __name__ == "__main__":
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # first of all
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), on_stop_signal)
+    sys.stdout = ClosedPipeSafe(sys.stdout)
     try:
         answers = json.loads(r"""{{ cookiecutter | tojson }}""")  # tojson sorts the keys:
         main(answers, json.loads(r"""{{ cookiecutter.keys() | list | tojson }}"""), Path.cwd())  # their order

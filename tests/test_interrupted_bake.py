@@ -91,3 +91,20 @@ def test_a_stopped_bake_keeps_the_project_and_prints_what_finishes_it(user, numb
     assert log.stdout == "Start My Project from the reproducible Python template\n"
     status = subprocess.run(["git", "status", "--porcelain"], cwd=project, env=env, capture_output=True, text=True)
     assert status.stdout == ""
+
+
+def test_a_bake_whose_reader_goes_away_still_ends_whole(user):
+    """`cookiecutter ... | head -1`: the pipe closes after the first line; the bake goes on
+    unheard and ends as any bake does (before, the hook failed and cookiecutter deleted it)."""
+    env, home = user
+    bake = subprocess.Popen([sys.executable, "-m", "cookiecutter", "--no-input", "-o", "out", TEMPLATE], cwd=home,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    bake.stdout.readline()
+    bake.stdout.close()  # as head does once it has its line
+    assert bake.wait(timeout=300) == 0
+    project = home / "out" / "my_project"
+    check = subprocess.run([sys.executable, "scripts/env.py", "check"], cwd=project, env=env, capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=project, env=env, capture_output=True, text=True)
+    assert log.stdout == "Start My Project from the reproducible Python template\n"

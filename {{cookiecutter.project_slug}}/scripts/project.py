@@ -116,7 +116,11 @@ def shell_word(word: str) -> str:
 
 def say(message: str, *, error: bool = False) -> None:
     """Every message of env.py: one line (or a header and indented lines)."""
-    print(f"env.py: {message}", file=sys.stderr if error else sys.stdout, flush=True)
+    stream = sys.stderr if error else sys.stdout
+    try:
+        print(f"env.py: {message}", file=stream, flush=True)
+    except BrokenPipeError:  # its reader is gone (`setup | head`): the work goes on, unsaid
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 @contextlib.contextmanager
