@@ -261,8 +261,12 @@ def test_image_leaves_out_the_venv_git_env_caches_and_compilers(images, starter)
 def test_a_source_change_reuses_the_dependency_layer(images):
     image = images("data-science")
     package = image.project.path / "my_project" / "__init__.py"
-    package.write_text(package.read_text() + f"\n# a change to the source only: {time.time_ns()}\n")
-    seconds, log = image.build()
+    original = package.read_text()
+    package.write_text(original + f"\n# a change to the source only: {time.time_ns()}\n")
+    try:
+        seconds, log = image.build()
+    finally:  # the bake is shared with other modules' tests (ruff format among them)
+        package.write_text(original)
     COSTS.append(f"image data-science: rebuild after a source change {seconds:.0f} s")
     steps = re.split(r"\n(?=(?:\[\d+/\d+\] )?STEP \d+/\d+: )", log)
     install = next(s for s in steps if "pip install --require-hashes" in s)
