@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import lock_entries, normalize_line
+from helpers import bake, lock_entries, normalize_line
 
 MISSING = ("buildah and debootstrap are not installed (Debian: apt-get install buildah debootstrap)"
            if not (shutil.which("buildah") and shutil.which("debootstrap"))
@@ -158,14 +158,15 @@ BAKES = [
 
 
 @pytest.fixture(scope="session")
-def images(baked, stand_in_base):
-    """image(starter): the baked project's image, built once per worker."""
+def images(cookies_session, stand_in_base):
+    """image(starter): a baked project's image, built once per worker. The projects are this
+    fixture's own: the image tests change them (the base, a secret, source edits, commits)."""
     forget_builds()  # every layer but the base's is built in this run
     built = {}
 
     def get(starter) -> Image:
         if starter not in built:
-            project = baked(starter_requirements=starter)
+            project = bake(cookies_session, starter_requirements=starter)
             if (project.path / ".python-version").read_text().strip() != STAND_IN_PYTHON:
                 pytest.skip(f"the stand-in base has Python {STAND_IN_PYTHON} only")
             stand_in(project.path / "Dockerfile")
