@@ -40,14 +40,17 @@ class ClosedPipeSafe:
         try:
             return self.stream.write(text)
         except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())  # commands started later too
+            self.closed_pipe()
             return len(text)
 
     def flush(self):
         try:
             self.stream.flush()
         except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            self.closed_pipe()
+
+    def closed_pipe(self):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())  # commands started later too
 
     def __getattr__(self, name):
         return getattr(self.stream, name)

@@ -19,6 +19,7 @@ from scripts.project import WINDOWS, EnvError, Project, say, step
 from scripts.venvs import Venv
 
 UV_INDEX_SETTINGS = ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL")
+PYPI = "https://pypi.org/simple"  # the index pip and uv read when none is set
 
 
 class Installer:
@@ -222,29 +223,33 @@ def pip_settings(venv: Venv) -> dict[str, str]:
     return settings
 
 
+def pip_indexes(venv: Venv) -> tuple[str | None, list[str]] | None:
+    """pip's main index (None: PyPI's) and its extra ones, which uv is given; None when uv has
+    index settings of its own."""
+    if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
+        return None
+    settings = pip_settings(venv)
+    return settings.get("index-url"), settings.get("extra-index-url", "").split()
+
+
 def index_names(venv: Venv) -> str:
     """The package indexes uv reads, as a message names them."""
-    if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
+    indexes = pip_indexes(venv)
+    if indexes is None:
         return "the package indexes of uv's settings"
-    settings = pip_settings(venv)
-    urls = [settings.get("index-url") or "https://pypi.org/simple"]
-    urls += settings.get("extra-index-url", "").split()
+    urls = [indexes[0] or PYPI, *indexes[1]]
     return f"the package ind{'exes' if len(urls) > 1 else 'ex'} ({', '.join(urls)})"
 
 
 def index_options(venv: Venv) -> list[str]:
     """pip's index settings, as options for uv; none when uv has settings of its own."""
-    if any(os.environ.get(name) for name in UV_INDEX_SETTINGS):
-        return []
-    settings = pip_settings(venv)
-    main, extras = settings.get("index-url"), settings.get("extra-index-url", "").split()
+    main, extras = pip_indexes(venv) or (None, [])
     if not extras:
         return ["--index-url", main] if main else []
     # pip takes the best version from all its indexes, and any of that version's files from
     # any of them; uv (unsafe-best-match) takes the best version too, but only the files of
     # the first index that has it: the main index comes first, so a mirror holding a few of a
     # version's files does not hide the others from the lock.
-    first = main or "https://pypi.org/simple"
-    options = [f"--index={url}" for url in (first, *extras)]
+    options = [f"--index={url}" for url in (main or PYPI, *extras)]
     options += [f"--default-index={main}"] if main else []
     return [*options, "--index-strategy", "unsafe-best-match"]

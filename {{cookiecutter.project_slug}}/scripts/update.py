@@ -93,7 +93,8 @@ def choose(
     """The reference to update to and its commit, or None when nothing newer descends from
     `recorded`. A branch (None: the default one) is followed; a tag or commit follows versions;
     `exact` (typed after --checkout) is taken as it is, when it is newer."""
-    branch = exact or follows or str(git("symbolic-ref", "--short", "HEAD")).removeprefix("heads/")
+    default = str(git("symbolic-ref", "--short", "HEAD")).removeprefix("heads/")
+    branch = exact or follows or default
     if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False) or exact:
         candidates = [branch]
         if not git("rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}", check=False):
@@ -101,7 +102,6 @@ def choose(
     else:
         tags = [tag for tag in str(git("tag", "--list", "v*")).split() if VERSION.fullmatch(tag)]
         if not tags:
-            default = str(git("symbolic-ref", "--short", "HEAD")).removeprefix("heads/")
             raise EnvError(
                 "the template has no version tags (v1.2.3) to follow; its maintainers make them"
                 f" from CHANGELOG.md, or `{ENV_PY} update --checkout {default}` follows its branch"
