@@ -11,12 +11,14 @@ round, so package caches are warm):
                                   uv add --dev <requirements-dev.txt's packages>
   (f) floor for (b)               a render-only bake (create_venv=false), then uv venv --seed
                                   and uv pip sync of its two locks
+  (g) floor, the bake's way       the same with setup's choices: no seed (the lock pins pip),
+                                  files from uv's cache (--offline), as a warm cache allows
   (a) bake, no uv on PATH         cookiecutter installed in a venv of its own, uv not on PATH
                                   (setup uses the uv it installed once for this machine)
   (c) floor for (a)               python -m venv, pip install --require-hashes of the two locks
   (e) render only                 the bake with create_venv=false: cookiecutter's own share
 
-and prints the commands, the medians and the ratios b/p, b/f and a/c. It is not a test: it
+and prints the commands, the medians and the ratios b/p, b/f, b/g and a/c. It is not a test: it
 passes or fails nothing. Needs the template's requirements-dev.txt installed, and the
 package index.
 """
@@ -61,9 +63,10 @@ def peer(files: Path) -> list[list[str]]:
             [UV, "add", "--quiet", "--dev", *dev]]
 
 
-def floor_uv() -> list[list[str]]:
-    return [[UV, "venv", "--seed", "--quiet", "--python", BASE_PYTHON, "venv"],
-            [UV, "pip", "sync", "--quiet", "--require-hashes", "--python", "venv/bin/python", *LOCKS]]
+def floor_uv(own_way: bool = False) -> list[list[str]]:
+    seed, offline = ([], ["--offline"]) if own_way else (["--seed"], [])
+    return [[UV, "venv", *seed, "--quiet", "--python", BASE_PYTHON, "venv"],
+            [UV, "pip", "sync", "--quiet", *offline, "--require-hashes", "--python", "venv/bin/python", *LOCKS]]
 
 
 def floor_pip() -> list[list[str]]:
@@ -107,6 +110,10 @@ def one_round(starter: str, scratch: Path, plain_cookiecutter: list[str], n: int
     started = time.perf_counter()
     subprocess.run(bake(own, starter, render, "create_venv=false"), check=True, stdout=subprocess.DEVNULL)
     times["f"] = time.perf_counter() - started + timed(floor_uv(), render / "my_project")
+    render = scratch / f"g-{starter}-{n}"
+    started = time.perf_counter()
+    subprocess.run(bake(own, starter, render, "create_venv=false"), check=True, stdout=subprocess.DEVNULL)
+    times["g"] = time.perf_counter() - started + timed(floor_uv(own_way=True), render / "my_project")
     out = scratch / f"a-{starter}-{n}"
     times["a"] = timed([bake(plain_cookiecutter, starter, out)], scratch, without_uv())
     assert (out / "my_project/venv").is_dir(), "bake (a) made no venv"
@@ -152,20 +159,22 @@ def main() -> None:
             print(f"\n{starter}: peer (p):", *(" ".join(map(str, c)) for c in peer(files / "my_project")),
                   sep="\n    ")
             one_round(starter, scratch, plain, 0)  # warm-up: fills the pip and uv caches
-            samples = {k: [] for k in "bpface"}
+            samples = {k: [] for k in "bpfgace"}
             for n in range(1, args.runs + 1):
                 for label, seconds in one_round(starter, scratch, plain, n).items():
                     samples[label].append(seconds)
             rows.append((starter, {k: statistics.median(v) for k, v in samples.items()}))
     print("\nfloor (f): a render-only bake, then", *(" ".join(map(str, c)) for c in floor_uv()), sep="\n    ")
+    print("floor (g): a render-only bake, then", *(" ".join(map(str, c)) for c in floor_uv(True)), sep="\n    ")
     print("floor (c):", *(" ".join(map(str, c)) for c in floor_pip()), sep="\n    ")
     print(f"\nmedians of {args.runs} runs, seconds (warm caches)\n")
-    print("| starter | (b) bake, uv | (p) peer | b/p | (f) floor | b/f | (a) bake, no uv | (c) floor | a/c "
-          "| (e) render only |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| starter | (b) bake, uv | (p) peer | b/p | (f) floor | b/f | (g) floor, the bake's way | b/g "
+          "| (a) bake, no uv | (c) floor | a/c | (e) render only |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for starter, m in rows:
         print(f"| {starter} | {m['b']:.2f} | {m['p']:.2f} | {m['b'] / m['p']:.2f} | {m['f']:.2f} "
-              f"| {m['b'] / m['f']:.2f} | {m['a']:.2f} | {m['c']:.2f} | {m['a'] / m['c']:.2f} | {m['e']:.2f} |")
+              f"| {m['b'] / m['f']:.2f} | {m['g']:.2f} | {m['b'] / m['g']:.2f} "
+              f"| {m['a']:.2f} | {m['c']:.2f} | {m['a'] / m['c']:.2f} | {m['e']:.2f} |")
 
 
 if __name__ == "__main__":

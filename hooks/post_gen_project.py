@@ -1,5 +1,5 @@
-"""Drop the files the answers turned off, link the project to its template, let
-scripts/env.py build the venv, then git init.
+"""Drop the files the answers turned off, then let scripts/env.py build the venv while the
+project is linked to its template and put under git, and commit once the venv is ready.
 
 It never exits non-zero for an environment or git problem (no Python of that version, no
 network, a requirement that cannot be installed, a git that refuses): cookiecutter would
@@ -8,6 +8,8 @@ SIGTERM and SIGHUP end it the same way: the step under way ends as Ctrl-C ends i
 more starts, and one message says where the project is and the commands that finish it.
 """
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -25,8 +27,8 @@ WINDOWS = os.name == "nt"
 SHIPPED = ".shipped-locks"
 # What cookiecutter adds to the answers for hooks, which cruft does not record.
 BAKE_ONLY = ("_template", "_output_dir", "_repo_dir", "_checkout")
-# The first stop signal, the command run() is running, and the last one it sent Ctrl-C to.
-STOP = {"signal": None, "child": None, "told": None}
+# The first stop signal, the commands started and not yet ended, and those sent Ctrl-C.
+STOP = {"signal": None, "children": set(), "told": set()}
 
 
 class ClosedPipeSafe:
@@ -59,13 +61,14 @@ class ClosedPipeSafe:
 def on_stop_signal(number, frame):
     """A stop signal only marks the bake as stopped, and reaches the running command as Ctrl-C."""
     STOP["signal"] = STOP["signal"] or number
-    interrupt(STOP["child"])
+    for child in list(STOP["children"]):
+        interrupt(child)
 
 
 def interrupt(child):
-    """Ctrl-C for a command started by run() and all it started (its own process group)."""
-    if child is not None and not WINDOWS:
-        STOP["told"] = child.pid
+    """Ctrl-C for a command started by start() and all it started (its own process group)."""
+    if not WINDOWS:
+        STOP["told"].add(child.pid)
         try:
             os.killpg(child.pid, signal.SIGINT)
         except OSError:
@@ -77,25 +80,35 @@ class Stopped(Exception):
 
 
 def run(command, cwd, capture=True, env=None):
-    """Runs a command to its end. Each stop signal reaches it as one Ctrl-C, to it and what
-    it starts: it runs in a process group of its own, so that a terminal's Ctrl-C, which
-    reaches every process of the bake, is not delivered twice. Raises Stopped after it."""
+    """Runs a command to its end (start, then wait_for)."""
+    return wait_for(start(command, cwd, capture, env))
+
+
+def start(command, cwd, capture=True, env=None):
+    """Starts a command, unless a stop signal came. Each stop signal reaches it as one Ctrl-C,
+    to it and what it starts: it runs in a process group of its own, so that a terminal's
+    Ctrl-C, which reaches every process of the bake, is not delivered twice."""
     if STOP["signal"]:
         raise Stopped
     sys.stdout.flush()  # what was said so far comes before what the command says
     pipe = subprocess.PIPE if capture else None
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=pipe, stderr=pipe, text=True,
                              start_new_session=not WINDOWS)
-    STOP["child"] = child
-    if STOP["signal"] and STOP["told"] != child.pid:  # it came while the command was starting
+    STOP["children"].add(child)
+    if STOP["signal"] and child.pid not in STOP["told"]:  # it came while the command was starting
         interrupt(child)
+    return child
+
+
+def wait_for(child):
+    """The end of a command of start(); raises Stopped after it if a stop signal came."""
     try:
         out, err = child.communicate()
     finally:
-        STOP["child"] = None
+        STOP["children"].discard(child)
     if STOP["signal"]:
         raise Stopped
-    return subprocess.CompletedProcess(command, child.returncode, out, err)
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err)
 
 
 def quick(command, cwd):
@@ -267,16 +280,21 @@ def typed_path(root):
     return project_module(root).shell_word(min(relative, absolute, key=len))
 
 
-def make_venv(answers, root, finish):
-    """Runs `scripts/env.py setup`; True when the venv is ready."""
+def start_setup(root):
+    """Starts `scripts/env.py setup`, which says what it does as it does it; or the OSError."""
+    try:  # ENV_PY_BAKE: setup leaves the activate line to the next steps below
+        return start([sys.executable, "scripts/env.py", "setup"], root, capture=False,
+                     env={**os.environ, "ENV_PY_BAKE": "1"})
+    except OSError as error:
+        return error
+
+
+def venv_ready(answers, root, finish, setup):
+    """Waits for setup (start_setup); True when the venv is ready."""
     if not answers["create_venv"]:
         print(f"\nNo venv was made (create_venv is false). Make it with:\n    {finish}")
         return False
-    try:  # ENV_PY_BAKE: setup leaves the activate line to the next steps below
-        code = run([sys.executable, "scripts/env.py", "setup"], root, capture=False,
-                   env={**os.environ, "ENV_PY_BAKE": "1"}).returncode
-    except OSError as error:
-        code = error
+    code = setup if isinstance(setup, OSError) else wait_for(setup).returncode
     if code != 0:
         print(f"\nThe project is in {root}, but its venv is not ready (see the line above)."
               f"\nFix the cause, then finish with:\n    {finish}")
@@ -323,6 +341,16 @@ def plan_git(answers, root):
     message = f"Start {answers['project_name']} from the reproducible Python template"
     steps = [[*init, "init", "--quiet"], ["git", "add", "--all"], [*commit, "commit", "--quiet", "-m", message]]
     return steps, notes, None
+
+
+def stage(root, left):
+    """`git init` and a first `git add` while setup runs: the `git add` after it then only
+    takes in what setup changed (a lock it wrote). A failure is said by init_git, later."""
+    init = next((step for step in left if isinstance(step, list) and "init" in step), None)
+    with contextlib.suppress(OSError):
+        if init and run(init, root).returncode == 0:
+            left.remove(init)
+            run(["git", "add", "--all"], root)
 
 
 def init_git(root, left, notes):
@@ -374,21 +402,29 @@ def main(answers, keys, root):
     if not shipped and not (root / "requirements.lock").exists():
         print(f"The template ships no locks for Python {answers['python_version']}:"
               " setup resolves them from the package index.")
-    write_link(answers, keys, root)
     setup = project_module(root).SETUP
     finish = f"cd {typed_path(root)} && {setup}"
     rebake = (root / answers["venv_dir"]).exists()  # a re-bake (-f) over a project: its venv is the user's
-    steps, notes, no_git = plan_git(answers, root) if answers["init_git"] else ([], [], None)
-    left = ([setup] if answers["create_venv"] and not rebake else []) + steps  # what the stop message names
+    left, building, meanwhile = [], None, io.StringIO()  # left: what the stop message names
     try:
         if rebake:
             print(f"\n{answers['venv_dir']}/ and the locks were kept as they are: nothing was installed or"
                   " removed. But this bake rewrote every file the template makes, your edits included:"
                   " review them with `git diff` (undo with `git checkout -- FILE`) before making the venv"
                   f" equal to the locks with:\n    {finish}")
-        ready = not rebake and make_venv(answers, root, finish)
+        elif answers["create_venv"]:
+            left.append(setup)
+            building = start_setup(root)
+        with contextlib.redirect_stdout(meanwhile):  # said after setup's own lines
+            write_link(answers, keys, root)
+            steps, notes, no_git = plan_git(answers, root) if answers["init_git"] else ([], [], None)
+            left += steps
+            stage(root, left)
+        ready = not rebake and venv_ready(answers, root, finish, building)
         if ready:
             left.remove(setup)
+        print(meanwhile.getvalue(), end="")
+        meanwhile.truncate(0)
         if no_git:
             print(f"\n{no_git}")
         elif steps:
@@ -404,8 +440,10 @@ def main(answers, keys, root):
         if STOP["signal"]:
             raise Stopped
     except Stopped:
+        if isinstance(building, subprocess.Popen) and building.wait() == 0 and setup in left:
+            left.remove(setup)  # it had ended well before the stop
         try:
-            print(stopped(root, left), flush=True)
+            print(meanwhile.getvalue() + stopped(root, left), flush=True)
         except OSError:
             pass  # the terminal has gone (SIGHUP)
 

@@ -1,7 +1,7 @@
 """Rewrites what the template ships resolved: locks for every starter set and Python version,
 the import names each starter set installs, and the digest of each Python's base image.
 
-    .venv/bin/python maintenance/refresh_locks.py [--base-images-only | --cruft-only]
+    .venv/bin/python maintenance/refresh_locks.py [--keep-pins | --base-images-only | --cruft-only]
 
 Each starter set is rendered (no venv, no git), then the generated project's own
 `scripts/env.py lock` resolves its requirements afresh for each Python version: the same
@@ -13,6 +13,8 @@ which `scripts/env.py update` installs, is locked into scripts/cruft.lock. Last,
 digest of each `python:X.Y-slim-<debian>` is asked of Docker Hub (or of ENV_PY_REGISTRY) by the
 generated project's own scripts/pythons.py, into template_data/base-images.json. Needs uv (from
 requirements-dev.txt), the package index and Docker Hub; a Python version need not be installed.
+With --keep-pins, only the locks and import names follow a change to the requirements files:
+the shipped pins are kept, as a project's `lock` keeps its own.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-images-only", action="store_true", help="only the base images' digests")
     parser.add_argument("--cruft-only", action="store_true", help="only the lock of cruft")
+    parser.add_argument("--keep-pins", action="store_true", help="the locks follow the requirements, pins kept")
     args = parser.parse_args()
     if args.base_images_only:
         return refresh_base_images()
@@ -119,8 +122,10 @@ def main() -> None:
         for starter in STARTERS:
             project = render(starter, Path(tmp) / starter)
             for python in PYTHONS:
-                for lock in LOCKS:  # resolve afresh: no earlier pins to keep
+                for lock in LOCKS:  # resolve afresh, or from the pins shipped
                     (project / lock).unlink(missing_ok=True)
+                    if args.keep_pins:
+                        shutil.copyfile(SHIPPED / python / starter / lock, project / lock)
                 (project / ".python-version").write_text(f"{python}\n")
                 subprocess.run([sys.executable, "scripts/env.py", "lock"], cwd=project, check=True,
                                stdout=subprocess.DEVNULL, env=ENV)
@@ -133,6 +138,8 @@ def main() -> None:
                     names[starter] = imports(project)
     (DATA / "starter-imports.json").write_text(json.dumps(names, indent=1) + "\n")
     print(f"import names of each starter set: {(DATA / 'starter-imports.json').relative_to(TEMPLATE)}")
+    if args.keep_pins:
+        return
     refresh_cruft_lock()
     refresh_base_images()
 

@@ -157,7 +157,7 @@ def test_offline_with_uvs_cache_warm_a_lost_venv_is_rebuilt_from_the_cache(cooki
     project.run("rm", "-rf", project.venv)
     no_network = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "UV_HTTP_RETRIES": "0"}
     done = project.env_py("setup", env=no_network)  # the same index, out of reach
-    assert "installing from uv's cache instead" in done.stdout and "ready in" in done.stdout
+    assert "ready in" in done.stdout and "cannot be reached" not in done.stdout + done.stderr
     assert project.env_py("check").returncode == 0
 
 

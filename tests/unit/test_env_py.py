@@ -30,6 +30,7 @@ class FakeRunner:
         self.root, self.commands, self.venvs = root, [], {}
         self.interrupt_on = None  # a word of the command to stop at with Ctrl-C
         self.cache_damage = {}  # damage a plain sync brings back: files uv links from its cache
+        self.cached = True  # uv's cache holds every file of the locks
 
     def make_venv(self, folder: Path, dists: dict[str, str], **state) -> None:
         (folder / "bin").mkdir(parents=True)
@@ -52,15 +53,19 @@ class FakeRunner:
         if cmd[1:] == ["--version"]:
             return done("uv 0.13.9")
         if cmd[1:3] == ["venv", "--prompt"]:
-            self.make_venv(Path(cmd[-1]), {"pip": "25.0"})
+            seed = "--seed" in cmd  # uv's newest pip
+            self.make_venv(Path(cmd[cmd.index("--python") + 2]), {"pip": "25.0"} if seed else {}, seed=seed)
             return done()
         folder = Path(cmd[cmd.index("--python") + 1] if "--python" in cmd else cmd[0]).parent.parent
         if cmd[1:3] == ["pip", "sync"]:
             lock = next(part for part in cmd if part.endswith(".lock"))
             pins = {entry.name: entry.version for entry in locks.read(self.root / lock)}
+            if "--offline" in cmd and not self.cached:
+                return done("error: Because six was not found in the cache ... the network was disabled", 1)
             for name in [name for name in self.cache_damage if f"--refresh-package={name}" in cmd]:
                 del self.cache_damage[name]
-            self.state(folder).update(dists={"pip": "25.0", **pins}, broken=dict(self.cache_damage))
+            seeded = {"pip": "25.0"} if self.state(folder).get("seed", True) else {}
+            self.state(folder).update(dists={**seeded, **pins}, broken=dict(self.cache_damage))
             return done()
         if cmd[1:3] == ["pip", "check"]:
             return done()
@@ -142,6 +147,49 @@ def test_a_first_setup_builds_the_venv_in_place_and_reads_it_no_more(project, ca
     assert "env.py: ready in" in said
 
 
+def pin_pip(project):
+    """requirements-dev.txt lists pip, and the dev lock pins it, as in every generated project."""
+    (project.root / "requirements-dev.txt").write_text("-r requirements.txt\npip\npytest\n")
+    body = "pip==26.3 --hash=sha256:cc\nsix==1.17.0 --hash=sha256:aa\npytest==9.0.0 --hash=sha256:bb\n"
+    inputs = locks.inputs_digest(project.root / "requirements-dev.txt", HERE)
+    (project.root / "requirements-dev.lock").write_text(locks.header("requirements-dev.txt", HERE, inputs, body) + body)
+
+
+def test_a_new_venv_gets_the_pip_the_lock_pins_and_no_other(project, capsys):
+    pin_pip(project)
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert "--seed" not in project.run.ran("uv venv")[0]  # uv's seed would ask the index for the newest
+    assert project.run.state(project.venv.path)["dists"]["pip"] == "26.3"
+
+
+def test_without_a_pip_pin_uv_adds_its_own(project, capsys):
+    code, said = setup(project, capsys)
+    assert code == 0 and "--seed" in project.run.ran("uv venv")[0], said
+    assert project.run.state(project.venv.path)["dists"]["pip"] == "25.0"
+
+
+def test_the_lock_is_installed_from_uvs_cache_alone_when_it_holds_every_file(project, capsys):
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert [("--offline" in cmd) for cmd in project.run.ran("pip sync")] == [True]
+
+
+def test_what_uvs_cache_lacks_comes_from_the_index_and_nothing_is_said_of_it(project, capsys):
+    project.run.cached = False
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert [("--offline" in cmd) for cmd in project.run.ran("pip sync")] == [True, False]
+    assert "uv's cache" not in said and project.run.state(project.venv.path)["dists"] == WHOLE
+
+
+def test_with_uv_offline_set_the_cache_is_not_tried_twice(project, capsys, monkeypatch):
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    code, said = setup(project, capsys)
+    assert code == 0, said
+    assert [("--offline" in cmd) for cmd in project.run.ran("pip sync")] == [False]  # uv reads UV_OFFLINE
+
+
 def test_a_whole_venv_is_left_alone(project, capsys):
     whole_venv(project)
     code, said = setup(project, capsys)
@@ -166,7 +214,7 @@ def test_an_extra_package_is_named_then_removed_in_place(project, capsys):
     code, said = setup(project, capsys)
     assert code == 0, said
     assert "removing what the locks do not list: left-pad" in said
-    assert not project.run.ran("uv venv") and project.run.ran("pip sync")[0][-1] == str(project.venv.python)
+    assert not project.run.ran("uv venv") and str(project.venv.python) in project.run.ran("pip sync")[0]
 
 
 def test_damage_in_uvs_cache_is_fetched_afresh_for_that_package_only(project, capsys):
@@ -178,6 +226,7 @@ def test_damage_in_uvs_cache_is_fetched_afresh_for_that_package_only(project, ca
     assert code == 0, said
     again = project.run.ran("pip sync")[-1]
     assert "--refresh-package=six" in again and "--reinstall-package=six" in again
+    assert "--offline" not in again  # the cache's copy is the damaged one
     assert not project.run.ran("cache clean")  # the user's uv cache is never emptied
 
 

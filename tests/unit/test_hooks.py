@@ -226,4 +226,4 @@ def test_a_stop_signal_reaches_the_running_command_as_one_ctrl_c_then_stops(tmp_
         assert not (tmp_path / "ran").exists()
     finally:
         signal.signal(signal.SIGTERM, before)
-        post_gen.STOP.update(signal=None, child=None, told=None)
+        post_gen.STOP.update(signal=None, children=set(), told=set())

@@ -114,7 +114,8 @@ def build(project: Project, installer: installers.Installer, base: str, full: st
 
     def make(target: venvs.Venv) -> None:
         with step(f"creating {target.name}/ with Python {full} ({installer.name})", left):
-            installer.create(target, base)
+            pins = {entry.name for entry in locks.read(project.root / DEV_LOCK)}
+            installer.create(target, base, seed="pip" not in pins)  # else the lock brings pip
         with step(f"installing {DEV_LOCK} into {target.name}/ ({installer.name})", left):
             installer.sync(target, DEV_LOCK)
         link_project(project, target, ".".join(full.split(".")[:2]))

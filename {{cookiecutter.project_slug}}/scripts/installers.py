@@ -60,15 +60,22 @@ class Installer:
         what: str = "",
         check: bool = True,
         env: dict[str, str] | None = None,
+        cache_first: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """`uv COMMAND ARGS` with the team's index settings (pip's, which uv does not read)."""
+        """`uv COMMAND ARGS` with the team's index settings (pip's, which uv does not read).
+        `cache_first`: from uv's cache alone if it holds every file, else from the index."""
         assert self.uv, "uv_run needs uv"
         installs = command.startswith(("pip sync", "venv"))
         index = index_options(self.project.venv) if installs or "compile" in command else []
         cmd = [self.uv, *command.split(), *args, *index]
+        cache_first = cache_first and not os.environ.get("UV_OFFLINE")
+        if cache_first:  # asks the index nothing: a third of a second less, and works offline
+            cached = self.run([*cmd, "--offline"], what or f"uv {command}", check=False, env=env)
+            if cached.returncode == 0:
+                return cached
         done = self.run(cmd, what or f"uv {command}", check=check and not installs, env=env)
         hint = hints.explain(done.stdout) if done.returncode else None
-        if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE"):
+        if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE") and not cache_first:
             # The lock's files are hash-checked, so uv's cache serves them as well as the index.
             say(f"{hint.text.split(': check')[0]}: installing from uv's cache instead (UV_OFFLINE)")
             cached = self.run([*cmd, "--offline"], what or f"uv {command}", check=False)
@@ -78,7 +85,9 @@ class Installer:
         return done
 
     def create(self, venv: Venv, base: str, seed: bool = True) -> None:
-        """An empty venv of the Python `base`, with pip if `seed`. uv's can move (relocatable)."""
+        """An empty venv of the Python `base`; uv's can move (relocatable). `seed`: uv adds the
+        newest pip, asking the index each time (a quarter second): not needed when the lock
+        pins pip. The standard module always adds its own pip."""
         if self.uv:
             options = ["--prompt", self.project.root.name, "--relocatable", "--quiet", "--clear"]
             options += ["--seed"] * seed + ["--python", base]
@@ -102,8 +111,15 @@ class Installer:
                 for option in ("refresh", "reinstall")
             ]
             python: list[str | Path] = ["--python", venv.python]
+            # Hash-checked, so uv's cache serves the lock's files as well as the index, unless
+            # its files are the damaged ones.
             self.uv_run(
-                "pip sync --require-hashes", *again, lock, *python, what="installing the lock"
+                "pip sync --require-hashes",
+                *again,
+                lock,
+                *python,
+                what="installing the lock",
+                cache_first=not refetch,
             )
             self.uv_run("pip check", *python)
             return
