@@ -405,7 +405,9 @@ def main(answers, keys, root):
     setup = project_module(root).SETUP
     finish = f"cd {typed_path(root)} && {setup}"
     rebake = (root / answers["venv_dir"]).exists()  # a re-bake (-f) over a project: its venv is the user's
-    left, building, meanwhile = [], None, io.StringIO()  # left: what the stop message names
+    steps, notes, no_git = plan_git(answers, root) if answers["init_git"] else ([], [], None)
+    left = ([setup] if answers["create_venv"] and not rebake else []) + steps  # what the stop message names
+    building, meanwhile = None, io.StringIO()
     try:
         if rebake:
             print(f"\n{answers['venv_dir']}/ and the locks were kept as they are: nothing was installed or"
@@ -413,12 +415,9 @@ def main(answers, keys, root):
                   " review them with `git diff` (undo with `git checkout -- FILE`) before making the venv"
                   f" equal to the locks with:\n    {finish}")
         elif answers["create_venv"]:
-            left.append(setup)
             building = start_setup(root)
         with contextlib.redirect_stdout(meanwhile):  # said after setup's own lines
             write_link(answers, keys, root)
-            steps, notes, no_git = plan_git(answers, root) if answers["init_git"] else ([], [], None)
-            left += steps
             stage(root, left)
         ready = not rebake and venv_ready(answers, root, finish, building)
         if ready:
