@@ -102,6 +102,12 @@ class FakeRunner:
         return [cmd for cmd in self.commands if word in " ".join(cmd)]
 
 
+def made_at(project) -> str:
+    """Where the first `uv venv` made its venv."""
+    cmd = project.run.ran("uv venv")[0]
+    return cmd[cmd.index("--python") + 2]
+
+
 def done(output: str = "", code: int = 0):
     return subprocess.CompletedProcess([], code, output)
 
@@ -140,7 +146,7 @@ def setup(project, capsys, *args):
 def test_a_first_setup_builds_the_venv_in_place_and_reads_it_no_more(project, capsys):
     code, said = setup(project, capsys)
     assert code == 0, said
-    assert project.run.ran("uv venv")[0][-1] == str(project.venv.path)
+    assert made_at(project) == str(project.venv.path)
     assert project.run.ran("inspector.py") == []  # installed hash by hash: verification costs nothing
     assert project.run.state(project.venv.path)["dists"] == WHOLE
     assert (project.venv.site(HERE) / "project-root.pth").read_text() == venv_module.link_line(project.root)
@@ -203,7 +209,7 @@ def test_a_venv_whose_python_does_not_start_is_built_anew_beside_and_swapped_in(
     code, said = setup(project, capsys)
     assert code == 0, said
     assert "venv/ is built anew beside the old one, because: python: venv/bin/python does not start" in said
-    assert project.run.ran("uv venv")[0][-1] == str(project.venv.sibling("new").path)
+    assert made_at(project) == str(project.venv.sibling("new").path)
     assert sorted(p.name for p in project.root.iterdir() if p.name.startswith("venv")) == ["venv"]
     assert not (project.venv.path / "mine").exists() and project.run.state(project.venv.path)["starts"]
 

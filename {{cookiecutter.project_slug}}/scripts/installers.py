@@ -86,12 +86,12 @@ class Installer:
 
     def create(self, venv: Venv, base: str, seed: bool = True) -> None:
         """An empty venv of the Python `base`; uv's can move (relocatable). `seed`: uv adds the
-        newest pip, asking the index each time (a quarter second): not needed when the lock
-        pins pip. The standard module always adds its own pip."""
+        newest pip it knows, asking the index each time unless its cache has one: not needed
+        when the lock pins pip. The standard module always adds its own pip."""
         if self.uv:
             options = ["--prompt", self.project.root.name, "--relocatable", "--quiet", "--clear"]
             options += ["--seed"] * seed + ["--python", base]
-            self.uv_run("venv", *options, venv.path, what="creating the venv")
+            self.uv_run("venv", *options, venv.path, what="creating the venv", cache_first=seed)
         else:
             self.run(
                 [base, "-m", "venv", "--prompt", self.project.root.name, venv.path],
