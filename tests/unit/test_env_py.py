@@ -223,6 +223,15 @@ def test_an_extra_package_is_named_then_removed_in_place(project, capsys):
     assert not project.run.ran("uv venv") and str(project.venv.python) in project.run.ran("pip sync")[0]
 
 
+def test_after_a_rebuild_only_the_files_of_the_damaged_packages_are_read_again(project, capsys):
+    whole_venv(project)
+    project.run.state(project.venv.path)["broken"] = {"six": "1 of its files is missing or changed (six.py)"}
+    code, said = setup(project, capsys)
+    assert code == 0 and "built anew beside the old one" in said, said
+    first, then = project.run.ran("inspector.py")
+    assert not any(word.startswith("--files-of") for word in first) and then[-1] == "--files-of=six"
+
+
 def test_damage_in_uvs_cache_is_fetched_afresh_for_that_package_only(project, capsys):
     whole_venv(project)
     damage = {"six": "1 of its files is missing or changed (six.py)"}

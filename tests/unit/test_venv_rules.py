@@ -123,8 +123,10 @@ def test_a_new_venv_replaces_the_old_one_only_when_complete(tmp_path, beside):
         target.path.mkdir()
         (target.path / "new-file").write_text("")
 
-    venvs.swap_in(venv, builds, beside)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["venv"] and (venv.path / "new-file").exists()
+    removal = venvs.swap_in(venv, builds, beside)  # the old venv goes in a thread of its own
+    assert removal is not None and (venv.path / "new-file").exists()
+    removal.join()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["venv"]
 
 
 def test_what_an_interrupted_build_left_is_undone(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -75,6 +76,7 @@ def make_whole(
     beside it (a damaged, moved or wrong-Python venv); returns what is still wrong, and the
     packages that install one file each their own way."""
     venv, dev_lock, first = project.venv, project.root / DEV_LOCK, not project.venv.exists()
+    removal = None
     stale = locks.staleness(project.root, version)
     if stale:
         say(f"{locks.why_lock_first(stale)}: locking first")
@@ -87,7 +89,7 @@ def make_whole(
     if venvs.plan(found) == "build":
         if venv.exists():
             say(f"{venv.name}/ is built anew beside the old one, because: {found[0]}")
-        build(project, installer, base, full)
+        removal = build(project, installer, base, full)
     elif found:
         sync(project, installer, found, version)
     if isinstance(snap, venvs.Snapshot) and snap.link and snap.link != str(project.root):
@@ -95,19 +97,26 @@ def make_whole(
     project.keep_git_hook()
     if first:  # installed from the lock hash by hash, as uv or pip says: nothing to read again
         return [], []
-    if found:  # what was done is verified, once; file by file after a repair (uv's cache may
-        snap = venvs.inspect(venv, project.run, dev_lock, files=repair)  # hold the same damage)
+    if found:  # what was done is verified, once; after a rebuild, the files of the packages
+        # that were damaged, which uv may have linked from the same damaged files in its cache
+        suspect = set(snap.broken) if repair and isinstance(snap, venvs.Snapshot) else False
+        snap = venvs.inspect(venv, project.run, dev_lock, files=suspect)
     damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
     if damaged and installer.uv:  # files uv linked from its cache, damaged there too
         say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
         installer.sync(venv, DEV_LOCK, refetch=list(damaged))
-        snap = venvs.inspect(venv, project.run, dev_lock)
+        snap = venvs.inspect(venv, project.run, dev_lock, files=set(damaged))
+    if removal:
+        removal.join()  # the old venv, removed meanwhile
     left = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     return left, snap.clashes if isinstance(snap, venvs.Snapshot) else []
 
 
-def build(project: Project, installer: installers.Installer, base: str, full: str) -> None:
-    """A new venv from the dev lock, swapped in once complete (venvs.swap_in)."""
+def build(
+    project: Project, installer: installers.Installer, base: str, full: str
+) -> threading.Thread | None:
+    """A new venv from the dev lock, swapped in once complete (venvs.swap_in); returns the
+    thread that removes the old one."""
     venv = project.venv
     was = "is as it was" if venv.exists() else "was not made"
     left = f"{venv.name}/ {was} (run setup again to build it)"
@@ -121,7 +130,7 @@ def build(project: Project, installer: installers.Installer, base: str, full: st
         link_project(project, target, ".".join(full.split(".")[:2]))
 
     try:  # uv's venv is relocatable: built beside; the standard module's is built in place
-        venvs.swap_in(venv, make, beside=installer.uv is not None and venv.exists())
+        return venvs.swap_in(venv, make, beside=installer.uv is not None and venv.exists())
     except KeyboardInterrupt:
         raise Interrupted(left) from None
 

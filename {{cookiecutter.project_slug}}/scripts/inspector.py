@@ -1,6 +1,7 @@
 """What a venv holds, as its own Python sees it: run inside the venv by env.py
-(`VENV/bin/python -I scripts/inspector.py LOCK [--no-files]`), it prints one line of JSON (see
-venvs.Snapshot); --no-files leaves out the file-by-file check, for a venv just built. The
+(`VENV/bin/python -I scripts/inspector.py LOCK [--no-files | --files-of=NAME,...]`), it prints
+one line of JSON (see venvs.Snapshot); --no-files leaves out the file-by-file check, for a venv
+just built, and --files-of checks the files of those packages alone. The
 package's reproducibility.py imports it, so a model's fingerprint reads the lock as `check` does.
 
 Lock markers (`; sys_platform == 'win32'`) are evaluated by the `packaging` that pip carries,
@@ -99,8 +100,9 @@ def damage(rows: list[list[str]] | None, site: Path, shared: set[str]) -> str | 
     return None
 
 
-def snapshot(lock: Path | None, files: bool = True) -> dict[str, Any]:
-    """What this interpreter's venv holds, and `lock`'s pins for it (venvs.Snapshot's fields)."""
+def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None) -> dict[str, Any]:
+    """What this interpreter's venv holds, and `lock`'s pins for it (venvs.Snapshot's fields);
+    the files of every package are checked, or of those in `only`, or none unless `files`."""
     sites = sorted({Path(sysconfig.get_path(key)) for key in ("purelib", "platlib")})
     dists: dict[str, str] = {}
     broken: dict[str, str] = {}
@@ -126,7 +128,7 @@ def snapshot(lock: Path | None, files: bool = True) -> dict[str, Any]:
         if len(set(names.values())) > 1:
             clashes.setdefault(" and ".join(sorted(names)), []).append(path)
     for name, (site, rows) in records.items():
-        problem = damage(rows, site, set(shared)) if files else None
+        problem = damage(rows, site, set(shared)) if only is None or name in only else None
         if problem:
             broken[name] = problem
     link = sites[0] / venvs.LINK
@@ -150,9 +152,8 @@ def snapshot(lock: Path | None, files: bool = True) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    arguments = [word for word in sys.argv[1:] if word != "--no-files"]
-    print(
-        json.dumps(
-            snapshot(Path(arguments[0]) if arguments else None, "--no-files" not in sys.argv)
-        )
-    )
+    arguments = [word for word in sys.argv[1:] if not word.startswith("--")]
+    only = next((w.split("=", 1)[1] for w in sys.argv if w.startswith("--files-of=")), None)
+    files = "--no-files" not in sys.argv
+    lock = Path(arguments[0]) if arguments else None
+    print(json.dumps(snapshot(lock, files, None if only is None else set(only.split(",")))))

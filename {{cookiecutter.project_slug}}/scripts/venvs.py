@@ -11,7 +11,8 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import NamedTuple
 
@@ -123,11 +124,14 @@ class Difference(NamedTuple):
 Runs = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def inspect(venv: Venv, run: Runs, lock: Path | None, files: bool = True) -> Snapshot | str | None:
+def inspect(
+    venv: Venv, run: Runs, lock: Path | None, files: bool | Collection[str] = True
+) -> Snapshot | str | None:
     """The venv as its own Python sees it, with `lock`'s pins for it (none when `lock` is None:
-    a stale lock is no measure), every installed file checked against its RECORD unless not
-    `files`. None when it has no Python; the last line that Python printed when it does not
-    start."""
+    a stale lock is no measure), the installed files checked against their RECORD: all, none,
+    or those of the packages named in `files`. None when it has no Python; the last line that
+    Python printed when it does not start."""
+    only = [] if isinstance(files, bool) else [f"--files-of={','.join(sorted(files))}"]
     if not os.path.lexists(venv.python):  # (a link to a Python that is gone still counts)
         return None
     try:
@@ -137,7 +141,8 @@ def inspect(venv: Venv, run: Runs, lock: Path | None, files: bool = True) -> Sna
                 "-I",
                 INSPECTOR,
                 *([lock] if lock else []),
-                *([] if files else ["--no-files"]),
+                *(["--no-files"] if files is False else []),
+                *only,
             ]
         )
     except OSError as error:  # not a program any more (truncated, emptied)
@@ -216,13 +221,18 @@ def plan(found: list[Problem | Difference]) -> str:
     return "build" if any(item.rebuild for item in found) else "sync" if found else "keep"
 
 
-def discard(folder: Venv, trash: Venv) -> None:
+def discard(folder: Venv, trash: Venv, wait: bool = True) -> threading.Thread | None:
     """Removes a folder of ours: renamed to `trash` first, so that half a removal is never
-    taken for a venv."""
+    taken for a venv. Unless `wait`, the removal goes on in the thread returned."""
     if folder.exists():
         shutil.rmtree(trash.path, ignore_errors=True)
         os.replace(folder.path, trash.path)
-    shutil.rmtree(trash.path, ignore_errors=True)
+    if wait or not trash.exists():
+        shutil.rmtree(trash.path, ignore_errors=True)
+        return None
+    removal = threading.Thread(target=shutil.rmtree, args=(trash.path, True))
+    removal.start()
+    return removal
 
 
 def recover(venv: Venv) -> bool:
@@ -237,10 +247,11 @@ def recover(venv: Venv) -> bool:
     return True
 
 
-def swap_in(venv: Venv, build: Callable[[Venv], None], beside: bool) -> None:
+def swap_in(venv: Venv, build: Callable[[Venv], None], beside: bool) -> threading.Thread | None:
     """Builds a new venv with `build` and puts it in place of `venv` only once it is complete.
     `beside`: built in venv.new (a relocatable venv can move); else built in place while
-    the old venv waits in venv.old. Whatever fails or is interrupted, the old venv stays."""
+    the old venv waits in venv.old. Whatever fails or is interrupted, the old venv stays.
+    The old venv is then removed in the thread returned, while the new one is checked."""
     new, old, trash = venv.sibling("new"), venv.sibling("old"), venv.sibling("trash")
     first = not venv.exists()
     discard(new, trash)
@@ -260,4 +271,4 @@ def swap_in(venv: Venv, build: Callable[[Venv], None], beside: bool) -> None:
             discard(venv, trash)
             os.replace(old.path, venv.path)
         raise
-    discard(old, trash)
+    return discard(old, trash, wait=False)
