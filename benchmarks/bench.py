@@ -4,7 +4,7 @@
 
 "Ready" is a project whose two locks are there and whose venv holds the dev lock. For each
 starter set it times, in rounds that alternate between the variants (after one warm-up
-round, so package caches are warm):
+round, so package caches are warm; the order turns by one each round):
 
   (b) bake, uv on PATH            cookiecutter --no-input ... (the hook finds uv)
   (p) peer: uv init + uv add      uv init --python X.Y, uv add <requirements.txt's packages>,
@@ -96,33 +96,42 @@ def timed(commands: list[list[str]], cwd: Path, env: dict | None = None) -> floa
 
 
 def one_round(starter: str, scratch: Path, plain_cookiecutter: list[str], n: int) -> dict[str, float]:
+    """One timing of each variant. The order turns by one each round, so that no variant always
+    runs right after the heavy pip floor (c), whose disk writes slow down what follows it."""
     own = [sys.executable, "-m", "cookiecutter"]
-    times = {}
-    out = scratch / f"b-{starter}-{n}"
-    times["b"] = timed([bake(own, starter, out)], scratch)
-    files = out / "my_project"
-    assert (files / "venv").is_dir(), "bake (b) made no venv"
-    times["e"] = timed([bake(own, starter, scratch / f"e-{starter}-{n}", "create_venv=false")], scratch)
-    work = scratch / f"p-{starter}-{n}"
-    work.mkdir()
-    times["p"] = timed(peer(files), work)
-    render = scratch / f"f-{starter}-{n}"
-    started = time.perf_counter()
-    subprocess.run(bake(own, starter, render, "create_venv=false"), check=True, stdout=subprocess.DEVNULL)
-    times["f"] = time.perf_counter() - started + timed(floor_uv(), render / "my_project")
-    render = scratch / f"g-{starter}-{n}"
-    started = time.perf_counter()
-    subprocess.run(bake(own, starter, render, "create_venv=false"), check=True, stdout=subprocess.DEVNULL)
-    times["g"] = time.perf_counter() - started + timed(floor_uv(own_way=True), render / "my_project")
-    out = scratch / f"a-{starter}-{n}"
-    times["a"] = timed([bake(plain_cookiecutter, starter, out)], scratch, without_uv())
-    assert (out / "my_project/venv").is_dir(), "bake (a) made no venv"
-    work = scratch / f"c-{starter}-{n}"
-    work.mkdir()
-    for lock in LOCKS:
-        shutil.copy(files / lock, work / lock)
-    times["c"] = timed(floor_pip(), work, without_uv())
-    return times
+    files = scratch / f"files-{starter}" / "my_project"  # its requirements and locks
+
+    def baked(label: str, command: list[str], env: dict | None = None) -> float:
+        out = scratch / f"{label}-{starter}-{n}"
+        seconds = timed([bake(command, starter, out)], scratch, env)
+        assert (out / "my_project/venv").is_dir(), f"bake ({label}) made no venv"
+        return seconds
+
+    def floor(label: str, own_way: bool = False) -> float:
+        render = scratch / f"{label}-{starter}-{n}"
+        started = time.perf_counter()
+        subprocess.run(bake(own, starter, render, "create_venv=false"), check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started + timed(floor_uv(own_way), render / "my_project")
+
+    def in_folder(label: str, commands: list[list[str]], env: dict | None = None, locks: bool = False) -> float:
+        work = scratch / f"{label}-{starter}-{n}"
+        work.mkdir()
+        for lock in LOCKS if locks else []:
+            shutil.copy(files / lock, work / lock)
+        return timed(commands, work, env)
+
+    variants = {
+        "b": lambda: baked("b", own),
+        "e": lambda: timed([bake(own, starter, scratch / f"e-{starter}-{n}", "create_venv=false")], scratch),
+        "p": lambda: in_folder("p", peer(files)),
+        "f": lambda: floor("f"),
+        "g": lambda: floor("g", own_way=True),
+        "a": lambda: baked("a", plain_cookiecutter, without_uv()),
+        "c": lambda: in_folder("c", floor_pip(), without_uv(), locks=True),
+    }
+    order = list(variants)
+    order = order[n % len(order):] + order[:n % len(order)]
+    return {label: variants[label]() for label in order}
 
 
 def describe_machine() -> str:
