@@ -68,21 +68,13 @@ class Installer:
         installs = command.startswith(("pip sync", "venv"))
         index = index_options(self.project.venv) if installs or "compile" in command else []
         cmd = [self.uv, *command.split(), *args, *index]
-        cache_first = cache_first and not os.environ.get("UV_OFFLINE")
-        if cache_first:  # asks the index nothing: a third of a second less, and works offline
+        if cache_first and not os.environ.get("UV_OFFLINE"):  # uv reads that one itself
+            # Every file is hash-checked, so uv's cache serves it as well as the index, asks
+            # nothing of the network (a third of a second less) and works offline.
             cached = self.run([*cmd, "--offline"], what or f"uv {command}", check=False, env=env)
             if cached.returncode == 0:
                 return cached
-        done = self.run(cmd, what or f"uv {command}", check=check and not installs, env=env)
-        hint = hints.explain(done.stdout) if done.returncode else None
-        if hint and hint.kind == "network" and not os.environ.get("UV_OFFLINE") and not cache_first:
-            # The lock's files are hash-checked, so uv's cache serves them as well as the index.
-            say(f"{hint.text.split(': check')[0]}: installing from uv's cache instead (UV_OFFLINE)")
-            cached = self.run([*cmd, "--offline"], what or f"uv {command}", check=False)
-            done = cached if cached.returncode == 0 else done  # else the reason is the network
-        if check and done.returncode != 0:
-            self.fail(done, what or f"uv {command}")
-        return done
+        return self.run(cmd, what or f"uv {command}", check=check, env=env)
 
     def create(self, venv: Venv, base: str, seed: bool = True) -> None:
         """An empty venv of the Python `base`; uv's can move (relocatable). `seed`: uv adds the
@@ -111,8 +103,7 @@ class Installer:
                 for option in ("refresh", "reinstall")
             ]
             python: list[str | Path] = ["--python", venv.python]
-            # Hash-checked, so uv's cache serves the lock's files as well as the index, unless
-            # its files are the damaged ones.
+            # From uv's cache first, unless its files are the damaged ones.
             self.uv_run(
                 "pip sync --require-hashes",
                 *again,
