@@ -36,7 +36,7 @@ def test_add_and_remove_edit_lock_and_set_up_in_one_step_keeping_comments(baked,
         project.run(project.python, "-c", "import six")
         assert project.env_py("check").returncode == 0
 
-        done = project.env_py("remove", "six")
+        done = project.env_py("remove", "six", "--dev")  # as it was added (plain `remove` also finds it)
         assert "requirements-dev.txt no longer lists six" in done.stdout
         assert "removing what the locks do not list: six==" in done.stdout
         assert files(project) == before
@@ -53,6 +53,8 @@ def test_add_and_remove_edit_lock_and_set_up_in_one_step_keeping_comments(baked,
                                           " requirement: use a name with optional bounds, like httpx or 'httpx>=0.28'")
         gone = project.env_py("remove", "left-pad", check=False)
         assert gone.stderr.strip().endswith("left-pad is in neither requirements.txt nor requirements-dev.txt")
+        gone = project.env_py("remove", "--dev", "left-pad", check=False)
+        assert gone.stderr.strip().endswith("left-pad is not in requirements-dev.txt")
     finally:  # the shared bake as it was
         for name, content in before.items():
             (project.path / name).write_bytes(content)

@@ -111,13 +111,16 @@ def test_check_says_setup_builds_anew_only_when_it_does(cookies):
     assert "builds a new venv/ beside this one" in project.env_py("check", check=False).stdout
 
 
-def test_a_change_written_through_to_uvs_cache_is_fetched_afresh(cookies, monkeypatch, tmp_path):
+@pytest.mark.parametrize("edit", [b"# a debugging edit, written through the hard link\n", b"#"],
+                         ids=["appended", "same-size"])
+def test_a_change_written_through_to_uvs_cache_is_fetched_afresh(cookies, monkeypatch, tmp_path, edit):
     """Editing an installed file edits uv's cache too (hard links): a new venv alone would get
-    the same edit. setup fetches such packages afresh. (A cache of this test's own.)"""
+    the same edit. setup fetches such packages afresh. An edit that keeps the size is found by
+    its hash. (A cache of this test's own.)"""
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     project = bake(cookies, init_git=False)
-    with open(project.site_packages() / "iniconfig" / "__init__.py", "a") as installed:
-        installed.write("# a debugging edit, written through the hard link\n")
+    with open(project.site_packages() / "iniconfig" / "__init__.py", "ab" if len(edit) > 1 else "r+b") as installed:
+        installed.write(edit)  # appended, or its first byte made a comment sign
     assert "iniconfig: 1 of its files is missing or changed" in project.env_py("check", check=False).stdout
     done = project.env_py("setup", env={"UV_CACHE_DIR": str(tmp_path / "uv-cache")})
     assert "fetching iniconfig afresh (uv's cache holds the same damaged files)" in done.stdout

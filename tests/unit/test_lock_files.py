@@ -121,7 +121,8 @@ def test_a_lock_is_stale_missing_or_edited_and_says_so_in_one_line(tmp_path):
     lock.write_text(lock.read_text().replace("aaaa", "bbbb"))
     found = {item.lock: str(item) for item in locks.staleness(tmp_path, "3.12")}
     assert found == {
-        "requirements.lock": "requirements.lock was edited by hand since `lock` wrote it",
+        "requirements.lock": "requirements.lock was edited by hand since `lock` wrote it"
+                             " (`git checkout requirements.lock` brings back the one last committed)",
         "requirements-dev.lock": "requirements-dev.lock is stale: requirements-dev.txt (or a file it includes)"
                                  " or the Python version (3.12) changed since it was written",
     }

@@ -3,6 +3,8 @@ setup does about it, and a new venv swapped in only when complete."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import sys
 from pathlib import Path
 
@@ -84,24 +86,29 @@ def test_the_inspector_reads_this_python_and_evaluates_markers_with_pips_packagi
     assert inspector.snapshot(None)["pins"] is None
 
 
-def test_damage_is_a_missing_or_resized_file_of_a_record(tmp_path):
+def test_damage_is_a_missing_resized_or_rewritten_file_of_a_record(tmp_path):
     info = tmp_path / "demo-1.0.dist-info"
     info.mkdir()
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo/__init__.py").write_text("x = 1\n")
     (tmp_path / "demo/gone.py").write_text("")
-    (info / "RECORD").write_text("demo/__init__.py,sha256=x,6\ndemo/gone.py,,\ndemo/__pycache__/a.pyc,,\n"
+    digest = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b"x = 1\n").digest()).rstrip(b"=").decode()
+    (info / "RECORD").write_text(f"demo/__init__.py,{digest},6\ndemo/gone.py,,\ndemo/__pycache__/a.pyc,,\n"
                                  "demo-1.0.dist-info/RECORD,,\n")
     rows = inspector.record(info)
-    assert inspector.damage(rows, tmp_path, set()) is None
+    assert inspector.damage(rows, tmp_path, set(), since=0) is None  # every file read: all as recorded
     (tmp_path / "demo/gone.py").unlink()
-    assert inspector.damage(rows, tmp_path, set()) == "1 of its files is missing or changed (demo/gone.py)"
+    assert inspector.damage(rows, tmp_path, set(), since=0) == "1 of its files is missing or changed (demo/gone.py)"
     (tmp_path / "demo/gone.py").write_text("")
     (tmp_path / "demo/__init__.py").write_text("x = 12\n")
-    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set())
-    assert inspector.damage(rows, tmp_path, {"demo/__init__.py"}) is None  # another package's copy
+    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set(), since=0)
+    assert inspector.damage(rows, tmp_path, {"demo/__init__.py"}, since=0) is None  # another package's copy
+    (tmp_path / "demo/__init__.py").write_text("x = 2\n")  # the same size, written after the install
+    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set(), since=0)
+    later = (tmp_path / "demo/__init__.py").stat().st_mtime + 1
+    assert inspector.damage(rows, tmp_path, set(), since=later) is None  # older than the install: not read
     (info / "RECORD").unlink()
-    assert inspector.damage(inspector.record(info), tmp_path, set()) == "its list of files (RECORD) is missing"
+    assert inspector.damage(inspector.record(info), tmp_path, set(), 0) == "its list of files (RECORD) is missing"
 
 
 @pytest.mark.parametrize("beside", [True, False], ids=["built-beside", "built-in-place"])

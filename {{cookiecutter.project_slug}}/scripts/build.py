@@ -13,6 +13,7 @@ from pathlib import Path
 from scripts import installers, locks, pythons, venvs
 from scripts.locks import DEV_LOCK, LOCKS, PLATFORMS, RUNTIME_LOCK
 from scripts.project import (
+    AGAIN,
     ENV_PY,
     SETUP,
     EnvError,
@@ -52,7 +53,7 @@ def setup(project: Project, backend: str, python: str | None = None) -> None:
                 project, installers.Installer(project, uv), version, base, full
             )
     except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
-        said = str(stop) if isinstance(stop, Interrupted) else "run it again: it finishes it"
+        said = str(stop) if isinstance(stop, Interrupted) else AGAIN
         files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
         raise Interrupted(f"{files}; {said}" if python else said) from None
     if left:

@@ -40,7 +40,16 @@ try:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
     from scripts import build, locks, pythons, venvs
     from scripts.locks import DEV_LOCK, RUNTIME_LOCK
-    from scripts.project import ENV_PY, SETUP, EnvError, Interrupted, Project, one_at_a_time, say
+    from scripts.project import (
+        AGAIN,
+        ENV_PY,
+        SETUP,
+        EnvError,
+        Interrupted,
+        Project,
+        one_at_a_time,
+        say,
+    )
 except KeyboardInterrupt:  # Ctrl-C while starting: one line, no traceback
     print("env.py: interrupted before it began: nothing was changed", file=sys.stderr)
     sys.exit(130)
@@ -67,6 +76,7 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     add_cmd.add_argument("--dev", action="store_true", help="to requirements-dev.txt (tools)")
     remove_cmd = commands.add_parser("remove", help="remove requirements, lock and set up")
     remove_cmd.add_argument("names", nargs="+", metavar="NAME")
+    remove_cmd.add_argument("--dev", action="store_true", help="from requirements-dev.txt alone")
     run_cmd = commands.add_parser("run", help="run a tool of the venv (active or not)")
     run_cmd.add_argument("tool", nargs=argparse.REMAINDER)
     update_cmd = commands.add_parser("update", help="bring in the template's newer version")
@@ -116,7 +126,7 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
         say(f"{args.command} stopped: {error.strerror}: {error.filename}", error=True)
         return 1
     except (Interrupted, KeyboardInterrupt) as stop:
-        left = stop if isinstance(stop, Interrupted) else "run it again: it finishes what is left"
+        left = stop if isinstance(stop, Interrupted) else AGAIN
         say(f"{args.command} interrupted: {left}", error=True)
         return 130
     return 0

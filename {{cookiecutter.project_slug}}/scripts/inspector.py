@@ -10,7 +10,9 @@ in this very interpreter: every venv has pip, and a venv without it must be rebu
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -79,25 +81,40 @@ def record(info: Path) -> list[list[str]] | None:
         return None
 
 
-def damage(rows: list[list[str]] | None, site: Path, shared: set[str]) -> str | None:
-    """How an installed package's files differ from its RECORD (missing, or another size).
-    A file another package installs too is left out: it holds the copy installed last."""
+def damage(rows: list[list[str]] | None, site: Path, shared: set[str], since: float) -> str | None:
+    """How an installed package's files differ from its RECORD: missing, of another size, or of
+    another hash. Only files written after the package was unpacked (`since`, its METADATA's
+    time) are read: an edit is one, and as uv links installed files to its cache, an edit of
+    one venv's file is an edit of every venv's. A file another package installs too holds the
+    copy installed last: it is left out."""
     if rows is None:
         return "its list of files (RECORD) is missing"
     bad = []
-    for path, _, size in rows:
+    for path, digest, size in rows:
         if path in shared:
             continue
         try:
-            actual = os.stat(site / path).st_size
+            stat = os.stat(site / path)
         except OSError:
-            actual = -1
-        if actual < 0 or (size.isdigit() and actual != int(size)):
+            bad.append(path)
+            continue
+        if (size.isdigit() and stat.st_size != int(size)) or (
+            stat.st_mtime > since and not hashed_as(site / path, digest)
+        ):
             bad.append(path)
     if bad:
         files = "1 of its files is" if len(bad) == 1 else f"{len(bad)} of its files are"
         return f"{files} missing or changed ({bad[0]})"
     return None
+
+
+def hashed_as(file: Path, digest: str) -> bool:
+    """Whether `file` has the RECORD's `digest` ("sha256=<urlsafe base64>"; none: it has)."""
+    algorithm, _, expected = digest.partition("=")
+    if algorithm not in hashlib.algorithms_guaranteed:
+        return True
+    actual = base64.urlsafe_b64encode(hashlib.new(algorithm, file.read_bytes()).digest())
+    return actual.rstrip(b"=").decode() == expected
 
 
 def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None) -> dict[str, Any]:
@@ -106,7 +123,7 @@ def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None
     sites = sorted({Path(sysconfig.get_path(key)) for key in ("purelib", "platlib")})
     dists: dict[str, str] = {}
     broken: dict[str, str] = {}
-    records: dict[str, tuple[Path, list[list[str]] | None]] = {}
+    records: dict[str, tuple[Path, list[list[str]] | None, float]] = {}
     for site in sites:
         for info in sorted([*site.glob("*.dist-info"), *site.glob("*.egg-info")]):
             name, version = name_and_version(info)
@@ -117,9 +134,10 @@ def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None
                 continue
             dists[locks.normalize(name)] = version
             if info.suffix == ".dist-info" and files:
-                records[locks.normalize(name)] = (site, record(info))
+                since = (info / "METADATA").stat().st_mtime
+                records[locks.normalize(name)] = (site, record(info), since)
     owners: dict[str, dict[str, str]] = {}  # a file: the packages that install it, and its hash
-    for name, (_, rows) in records.items():
+    for name, (_, rows, _) in records.items():
         for path, digest, _ in rows or []:
             owners.setdefault(path, {})[name] = digest
     shared = {path: names for path, names in owners.items() if len(names) > 1}
@@ -127,8 +145,8 @@ def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None
     for path, names in shared.items():
         if len(set(names.values())) > 1:
             clashes.setdefault(" and ".join(sorted(names)), []).append(path)
-    for name, (site, rows) in records.items():
-        problem = damage(rows, site, set(shared)) if only is None or name in only else None
+    for name, (site, rows, since) in records.items():
+        problem = damage(rows, site, set(shared), since) if only is None or name in only else None
         if problem:
             broken[name] = problem
     link = sites[0] / venvs.LINK

@@ -163,10 +163,11 @@ class Staleness(NamedTuple):
     def __str__(self) -> str:
         if self.state == "missing":
             return f"{self.lock} is missing"
+        back = f"`git checkout {self.lock}` brings back the one last committed"  # pins and all
         if self.state == "edited":
-            return f"{self.lock} was edited by hand since `lock` wrote it"
+            return f"{self.lock} was edited by hand since `lock` wrote it ({back})"
         if self.state == "incomplete":
-            return f"{self.lock} is incomplete (it has no header: was `lock` stopped?)"
+            return f"{self.lock} is incomplete (it has no header: was `lock` stopped? {back})"
         return (
             f"{self.lock} is stale: {LOCKS[self.lock]} (or a file it includes) or the Python"
             f" version ({self.python}) changed since it was written"

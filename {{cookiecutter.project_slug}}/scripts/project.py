@@ -21,6 +21,7 @@ from scripts.venvs import Venv
 WINDOWS = sys.platform == "win32"
 ENV_PY = r"py scripts\env.py" if WINDOWS else "python3 scripts/env.py"
 SETUP = f"{ENV_PY} setup"  # the command every "how to finish" message names
+AGAIN = "run it again: it finishes what is left"  # after a stop between steps
 # The files setup and lock write whole or not at all (write_text).
 KEPT_WHOLE = ["requirements.lock", "requirements-dev.lock", "requirements.txt"]
 KEPT_WHOLE += ["requirements-dev.txt", ".python-version", "Dockerfile", "pyproject.toml"]

@@ -36,7 +36,7 @@ def with_added(text: str, requirement: str) -> str:
 
 
 def change(project: Project, backend: str, adds: list[str], removes: list[str], dev: bool) -> None:
-    """`add [--dev] REQUIREMENT...` and `remove NAME...`: edit, lock, set up."""
+    """`add [--dev] REQUIREMENT...` and `remove [--dev] NAME...`: edit, lock, set up."""
     for requirement in adds:
         if not SPEC.fullmatch(requirement.strip()) or locks.direct_reference(requirement):
             raise EnvError(f"{requirement!r} is not a requirement: use {EXAMPLE}")
@@ -46,9 +46,11 @@ def change(project: Project, backend: str, adds: list[str], removes: list[str], 
     for requirement in adds:
         edited[target] = with_added(edited[target], requirement.strip())
     for name in map(locks.normalize, removes):
-        holders = [file for file, text in edited.items() if name in map(name_of, text.splitlines())]
+        places = [target] if dev else list(edited)  # remove --dev: from requirements-dev.txt
+        holders = [file for file in places if name in map(name_of, edited[file].splitlines())]
         if not holders:
-            raise EnvError(f"{name} is in neither requirements.txt nor requirements-dev.txt")
+            where = f"{'not in' if dev else 'in neither'} {' nor '.join(places)}"
+            raise EnvError(f"{name} is {where}")
         for file in holders:
             kept = [line for line in edited[file].splitlines() if name_of(line) != name]
             edited[file] = "\n".join(kept) + "\n"
