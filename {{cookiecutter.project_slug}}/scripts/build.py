@@ -27,11 +27,13 @@ from scripts.project import (
 )
 
 
-def setup(project: Project, backend: str, python: str | None = None) -> None:
+def setup(
+    project: Project, backend: str, python: str | None = None, started: float | None = None
+) -> None:
     """`setup`: lock first if a lock is stale, then make the venv whole and equal to the dev
     lock (make_whole). With `--python X.Y` the project switches first: if anything fails or
-    is interrupted, its files and the old venv are as they were."""
-    started, venv = time.perf_counter(), project.venv
+    is interrupted, its files and the old venv are as they were. (`started`: when `add` began.)"""
+    started, venv = started or time.perf_counter(), project.venv
     if venvs.recover(venv):
         say(f"a previous setup did not finish: putting back the {venv.name}/ it had set aside")
     uv = installers.find_uv(project) if backend != "pip" else None

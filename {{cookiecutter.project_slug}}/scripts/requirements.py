@@ -5,6 +5,7 @@ the venv set up. A requirement that cannot be locked changes nothing."""
 from __future__ import annotations
 
 import re
+import time
 
 from scripts import build, locks, pythons
 from scripts.locks import LOCKS
@@ -37,6 +38,7 @@ def with_added(text: str, requirement: str) -> str:
 
 def change(project: Project, backend: str, adds: list[str], removes: list[str], dev: bool) -> None:
     """`add [--dev] REQUIREMENT...` and `remove [--dev] NAME...`: edit, lock, set up."""
+    started = time.perf_counter()  # "ready in" counts the locking too
     for requirement in adds:
         if not SPEC.fullmatch(requirement.strip()) or locks.direct_reference(requirement):
             raise EnvError(f"{requirement!r} is not a requirement: use {EXAMPLE}")
@@ -69,4 +71,4 @@ def change(project: Project, backend: str, adds: list[str], removes: list[str], 
         if text != files[file]:
             asks = f"now asks for {', '.join(adds)} (say why, in a comment on its line)"
             say(f"{file} " + (asks if adds else f"no longer lists {', '.join(removes)}"))
-    build.setup(project, backend)
+    build.setup(project, backend, started=started)
