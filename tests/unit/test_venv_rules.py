@@ -95,20 +95,21 @@ def test_damage_is_a_missing_resized_or_rewritten_file_of_a_record(tmp_path):
     digest = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b"x = 1\n").digest()).rstrip(b"=").decode()
     (info / "RECORD").write_text(f"demo/__init__.py,{digest},6\ndemo/gone.py,,\ndemo/__pycache__/a.pyc,,\n"
                                  "demo-1.0.dist-info/RECORD,,\n")
-    rows = inspector.record(info)
-    assert inspector.damage(rows, tmp_path, set(), since=0) is None  # every file read: all as recorded
+    rows, unpacked = inspector.record(info), (0, 0)  # all written after: all read
+    assert inspector.damage(rows, tmp_path, set(), unpacked) is None  # all as recorded
     (tmp_path / "demo/gone.py").unlink()
-    assert inspector.damage(rows, tmp_path, set(), since=0) == "1 of its files is missing or changed (demo/gone.py)"
+    assert inspector.damage(rows, tmp_path, set(), unpacked) == "1 of its files is missing or changed (demo/gone.py)"
     (tmp_path / "demo/gone.py").write_text("")
     (tmp_path / "demo/__init__.py").write_text("x = 12\n")
-    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set(), since=0)
-    assert inspector.damage(rows, tmp_path, {"demo/__init__.py"}, since=0) is None  # another package's copy
+    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set(), unpacked)
+    assert inspector.damage(rows, tmp_path, {"demo/__init__.py"}, unpacked) is None  # another package's copy
     (tmp_path / "demo/__init__.py").write_text("x = 2\n")  # the same size, written after the install
-    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set(), since=0)
+    assert "(demo/__init__.py)" in inspector.damage(rows, tmp_path, set(), unpacked)
     later = (tmp_path / "demo/__init__.py").stat().st_mtime + 1
-    assert inspector.damage(rows, tmp_path, set(), since=later) is None  # older than the install: not read
+    assert inspector.damage(rows, tmp_path, set(), since=(later, 0)) is None  # unpacked after: not read
+    assert inspector.damage(rows, tmp_path, set(), since=(0, later))  # install time: for ../bin/ alone
     (info / "RECORD").unlink()
-    assert inspector.damage(inspector.record(info), tmp_path, set(), 0) == "its list of files (RECORD) is missing"
+    assert inspector.damage(inspector.record(info), tmp_path, set(), (0, 0)) == "its list of files (RECORD) is missing"
 
 
 @pytest.mark.parametrize("beside", [True, False], ids=["built-beside", "built-in-place"])

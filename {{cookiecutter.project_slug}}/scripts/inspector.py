@@ -81,12 +81,15 @@ def record(info: Path) -> list[list[str]] | None:
         return None
 
 
-def damage(rows: list[list[str]] | None, site: Path, shared: set[str], since: float) -> str | None:
+def damage(
+    rows: list[list[str]] | None, site: Path, shared: set[str], since: tuple[float, float]
+) -> str | None:
     """How an installed package's files differ from its RECORD: missing, of another size, or of
-    another hash. Only files written after the package was unpacked (`since`, its METADATA's
-    time) are read: an edit is one, and as uv links installed files to its cache, an edit of
-    one venv's file is an edit of every venv's. A file another package installs too holds the
-    copy installed last: it is left out."""
+    another hash. Only files written after `since` are read: after the package was unpacked
+    (its METADATA's time) or, for the scripts the installer writes outside the site folder,
+    after it was installed (its RECORD's time). An edit is one of them, and as uv links
+    installed files to its cache, an edit of one venv's file is an edit of every venv's. A file
+    another package installs too holds the copy installed last: it is left out."""
     if rows is None:
         return "its list of files (RECORD) is missing"
     bad = []
@@ -99,13 +102,21 @@ def damage(rows: list[list[str]] | None, site: Path, shared: set[str], since: fl
             bad.append(path)
             continue
         if (size.isdigit() and stat.st_size != int(size)) or (
-            stat.st_mtime > since and not hashed_as(site / path, digest)
+            stat.st_mtime > since[path.startswith("../")] and not hashed_as(site / path, digest)
         ):
             bad.append(path)
     if bad:
         files = "1 of its files is" if len(bad) == 1 else f"{len(bad)} of its files are"
         return f"{files} missing or changed ({bad[0]})"
     return None
+
+
+def mtime(path: Path) -> float:
+    """When `path` was last written; 0.0 if it is gone (its files are all read then)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def hashed_as(file: Path, digest: str) -> bool:
@@ -123,7 +134,7 @@ def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None
     sites = sorted({Path(sysconfig.get_path(key)) for key in ("purelib", "platlib")})
     dists: dict[str, str] = {}
     broken: dict[str, str] = {}
-    records: dict[str, tuple[Path, list[list[str]] | None, float]] = {}
+    records: dict[str, tuple[Path, list[list[str]] | None, tuple[float, float]]] = {}
     for site in sites:
         for info in sorted([*site.glob("*.dist-info"), *site.glob("*.egg-info")]):
             name, version = name_and_version(info)
@@ -134,7 +145,7 @@ def snapshot(lock: Path | None, files: bool = True, only: set[str] | None = None
                 continue
             dists[locks.normalize(name)] = version
             if info.suffix == ".dist-info" and files:
-                since = (info / "METADATA").stat().st_mtime
+                since = (mtime(info / "METADATA"), mtime(info / "RECORD"))
                 records[locks.normalize(name)] = (site, record(info), since)
     owners: dict[str, dict[str, str]] = {}  # a file: the packages that install it, and its hash
     for name, (_, rows, _) in records.items():
