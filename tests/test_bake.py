@@ -127,8 +127,8 @@ def test_new_user_bake_ends_with_a_working_venv_and_next_steps(tmp_path):
 
 def test_the_readmes_stay_a_newcomers_read(baked):
     """The template's README under 10 KB, a default bake's under 6 KB: details live one link away."""
-    assert len((TEMPLATE / "README.md").read_bytes()) < 10 * 1024
-    assert len((baked().path / "README.md").read_bytes()) < 6 * 1024
+    assert len((TEMPLATE / "README.md").read_bytes()) < 10_000
+    assert len((baked().path / "README.md").read_bytes()) < 6_000
 
 
 def test_default_bake_has_every_file_and_locks(baked):
