@@ -361,3 +361,9 @@ def test_the_lock_names_and_their_sources_are_the_templates():
 def test_the_template_is_read_where_the_token_can_be_sent(monkeypatch, recorded, token, read):
     monkeypatch.setenv("TEMPLATE_TOKEN", token)
     assert scripts_module("update").template_url(recorded) == read
+
+
+def test_every_module_of_scripts_stays_a_read_of_one_sitting():
+    """Each module of scripts/ does one job in at most 300 lines, so a stranger can read it."""
+    sizes = {path.name: len(path.read_text().splitlines()) for path in (GENERATED / "scripts").glob("*.py")}
+    assert len(sizes) >= 10 and {name: size for name, size in sizes.items() if size > 300} == {}
