@@ -131,7 +131,7 @@ def inspect(
     a stale lock is no measure), the installed files checked against their RECORD: all, none,
     or those of the packages named in `files`. None when it has no Python; the last line that
     Python printed when it does not start."""
-    only = [] if isinstance(files, bool) else [f"--files-of={','.join(sorted(files))}"]
+    only = [f"--files-of={','.join(sorted(files))}"] if files and files is not True else []
     if not os.path.lexists(venv.python):  # (a link to a Python that is gone still counts)
         return None
     try:
@@ -141,7 +141,7 @@ def inspect(
                 "-I",
                 INSPECTOR,
                 *([lock] if lock else []),
-                *(["--no-files"] if files is False else []),
+                *(["--no-files"] if not files else []),  # (an empty collection: none either)
                 *only,
             ]
         )
