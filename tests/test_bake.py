@@ -22,6 +22,9 @@ from helpers import (
 )
 
 # Every starter with and without Docker under the default CI; CI off, with and without Docker.
+# Each is baked with the longest slug allowed: every rendered line must pass the code checks
+# whatever the length of the name that lands in it.
+LONGEST_SLUG = "quarterly_revenue_forecast_for_the_northern_retail_stores_v2_api"
 COMBINATIONS = [
     pytest.param(starter, docker, ci, id=f"{starter}-{'docker' if docker else 'no-docker'}-{ci}")
     for starter, ci in [(s, "github-actions") for s in STARTERS] + [("none", "none")]
@@ -49,8 +52,9 @@ def files(path):
 @pytest.mark.parametrize("starter, docker, ci", COMBINATIONS)
 def test_every_combination_renders_clean_files(cookies, baked, starter, docker, ci):
     project = bake(cookies, starter_requirements=starter, use_docker=docker, ci=ci, create_venv=False,
-                   init_git=False)
+                   init_git=False, project_slug=LONGEST_SLUG)
     slug = project.context["project_slug"]
+    assert len(slug) == 64  # hooks/pre_gen_project.py: LONGEST
     data = {f"{slug}/reproducibility.py", "tests/test_reproducibility.py", "notebooks/README.md", "data/README.md"}
     package = {f"{slug}/__init__.py", f"{slug}/__main__.py"} | {
         "none": set(),

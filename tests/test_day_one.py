@@ -76,7 +76,12 @@ def test_check_names_the_traces_of_pip_install_e_and_uv_add_and_what_to_do(cooki
     assert "uv.lock: made by `uv add` or `uv sync`" in done.stdout
     assert "pyproject.toml: a [project] or [dependency-groups] table" in done.stdout
     assert "to keep one" not in done.stdout  # the project itself is not a package to keep
-    project.env_py("setup")  # removes the install, as check said
+    # setup removes the install, as check said, and names what is left for the user to delete:
+    # "ready" alone would tell someone who runs only setup that all is well.
+    setup = project.env_py("setup").stdout
+    assert "env.py: but uv.lock: made by `uv add` or `uv sync`" in setup
+    assert "env.py: but .venv/: made by `uv sync`" in setup and "env.py: but pyproject.toml: a [project]" in setup
+    assert "egg-info" not in setup.split("ready in")[1]  # the install is gone: nothing to say of it
     shutil.rmtree(project.path / "my_project.egg-info")
     (project.path / "uv.lock").unlink()
     shutil.rmtree(project.path / ".venv")

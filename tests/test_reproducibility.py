@@ -80,6 +80,33 @@ def test_predict_refuses_a_drifted_venv_until_told_or_repaired(cookies, tmp_path
     project.env_py("setup")  # back to the locks: accepted again
     assert ml(project, "predict", tmp_path / "model").stdout == expected
 
+    # A package of the lock deleted from the venv: one line that says where to look, not an
+    # import traceback; setup brings it back.
+    project.run(project.python, "-m", "pip", "uninstall", "--quiet", "--yes", "joblib")
+    for command in ("train", "predict"):
+        assert_one_error_line(ml(project, command, tmp_path / "model", check=False),
+                              "No module named 'joblib': `python3 scripts/env.py check` names what differs")
+    assert "missing: joblib==" in project.env_py("check", check=False).stdout
+    project.env_py("setup")
+    assert ml(project, "predict", tmp_path / "model").stdout == expected
+
+
+def test_a_model_made_with_other_locks_is_refused_with_the_advice_that_works(baked, tmp_path):
+    """The venv matches today's locks and the model was trained before they changed (its record
+    names another version): setup would change nothing, so the advice is to train again or to
+    check out the model's commit."""
+    project = baked(starter_requirements="machine-learning")
+    ml(project, "train", tmp_path / "model")
+    record_file = tmp_path / "model/environment.json"
+    record = json.loads(record_file.read_text())
+    record["fingerprint"]["packages"]["joblib"] = "0.1"
+    record_file.write_text(json.dumps(record))
+    refused = ml(project, "predict", tmp_path / "model", check=False)
+    assert refused.returncode == 1 and "joblib: recorded 0.1, here" in refused.stderr
+    assert ("this one matches the locks, so the model was made with others: train it again, or check out"
+            " the commit it records, then run setup") in refused.stderr
+    assert "bring this one back" not in refused.stderr and "Traceback" not in refused.stderr
+
 
 BROKEN = [
     pytest.param(None, "cannot read", id="missing"),
@@ -213,3 +240,12 @@ def test_the_machine_learning_readme_snippet_loads_and_predicts(baked):
     ml(project, "train", project.path / "models/wine")
     done = project.run(project.python, "-c", snippet + "\nprint(len(labels), notes)")
     assert re.fullmatch(r"\d+ \[\]\n", done.stdout), done.stdout
+
+
+def test_the_data_science_readme_snippet_records_a_fingerprint_that_verifies(baked, tmp_path):
+    project = baked(starter_requirements="data-science")
+    [snippet] = re.findall(r"```python\n(.*?)```", project.read("README.md"), re.S)
+    later = re.search(r"`(reproducibility\.verify\(.*?\))`", project.read("README.md"), re.S).group(1)
+    done = project.run(project.python, "-c", f"{snippet}\nprint({later.replace(chr(10), ' ')})", cwd=tmp_path)
+    assert done.stdout == "[]\n"  # the same environment: no mismatch, not even a note
+    assert json.loads((tmp_path / "results/environment.json").read_text())["packages"]["numpy"]

@@ -296,6 +296,28 @@ def test_check_says_what_setup_will_do(project, capsys, damage, code, words):
         assert "extra:" not in out.out and "removes" not in out.out
 
 
+@pytest.mark.parametrize("venv, args, words", [
+    (False, ["pytest"], "env.py: venv/ does not exist: run `python3 scripts/env.py setup`"),
+    (True, ["no-such-tool"], "env.py: venv/ has no no-such-tool: run `python3 scripts/env.py setup`"),
+    (True, [], "env.py: run names no tool (like `run ruff check`)"),
+], ids=["no-venv", "no-such-tool", "no-tool"])
+def test_run_says_what_is_missing_in_one_line(project, capsys, venv, args, words):
+    if venv:
+        whole_venv(project)
+    assert env_py.main(["run", *args], project) == 2
+    assert capsys.readouterr().err == words + "\n"
+
+
+def test_setup_names_what_other_tools_left_and_deletes_none_of_it(project, capsys):
+    whole_venv(project)
+    (project.root / "uv.lock").write_text("version = 1\n")
+    (project.root / ".venv").mkdir()
+    code, said = setup(project, capsys)
+    assert code == 0 and "env.py: but uv.lock: made by `uv add` or `uv sync`" in said
+    assert "env.py: but .venv/: made by `uv sync` or `uv venv`" in said
+    assert (project.root / "uv.lock").exists() and (project.root / ".venv").is_dir()
+
+
 def test_lock_refuses_a_direct_reference_before_running_anything(project, capsys):
     (project.root / "requirements.txt").write_text("six\ngit+https://example.org/tool.git\n")
     assert env_py.main(["lock"], project) == 1

@@ -70,6 +70,8 @@ def setup(
         say(f"but {line}")
     for clash in clashes:
         say(f"but {clash}: keep one of them (`{ENV_PY} remove NAME`)")
+    for trace in project.traces({}):  # other tools' files: theirs to delete, not setup's
+        say(f"but {trace}")
 
 
 def make_whole(

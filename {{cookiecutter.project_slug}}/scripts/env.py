@@ -33,7 +33,6 @@ try:
         signal.signal(getattr(signal, name, signal.SIGINT), signal.default_int_handler)
     import argparse
     import os
-    import re
     import subprocess
     from pathlib import Path
 
@@ -134,17 +133,19 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
 
 def run_tool(project: Project, tool: list[str]) -> int:
     """`run TOOL ARGS`: a tool of the venv, active or not (git hooks, editors, cron)."""
-    exe = project.venv.exe(tool[0]) if tool else None
-    if not exe or not exe.exists():
-        what = f"has no {tool[0]}" if tool else "names no tool (like `run ruff check`)"
-        say(f"{project.venv.name}/ {what}: run `{SETUP}`" if tool else f"run {what}", error=True)
+    if not tool:
+        say("run names no tool (like `run ruff check`)", error=True)
+        return 2
+    if not project.venv.exe(tool[0]).exists():
+        what = f"has no {tool[0]}" if project.venv.exists() else "does not exist"
+        say(f"{project.venv.name}/ {what}: run `{SETUP}`", error=True)
         return 2
     if not (project.venv.path / "pyvenv.cfg").exists():  # its Python would run as the base one
         say(f"{project.venv.name}/ has no pyvenv.cfg: run `{SETUP}` to repair it", error=True)
         return 2
     env = {**os.environ, "VIRTUAL_ENV": str(project.venv.path)}
     env["PATH"] = os.pathsep.join([str(project.venv.bin), env.get("PATH", "")])
-    return subprocess.call([exe, *tool[1:]], env=env)
+    return subprocess.call([project.venv.exe(tool[0]), *tool[1:]], env=env)
 
 
 def check(project: Project) -> int:
@@ -162,7 +163,7 @@ def check(project: Project) -> int:
     found = venvs.problems(venv, snap, version, project.root, DEV_LOCK)
     files = pythons.disagreements(project, version)
     undigested = [line for line in files if "has no digest" in line]
-    traces = habits(project, snap.dists if isinstance(snap, venvs.Snapshot) else {})
+    traces = project.traces(snap.dists if isinstance(snap, venvs.Snapshot) else {})
     clashes = snap.clashes if isinstance(snap, venvs.Snapshot) else []
     hook = project.git_hook_elsewhere()
     files += [f"git hook: it runs pre-commit from {hook}, not from {venv.name}/"] if hook else []
@@ -194,34 +195,6 @@ def check(project: Project) -> int:
     if undigested:
         say(f"`{ENV_PY} lock` pins the base once Docker Hub (or ENV_PY_REGISTRY) answers")
     return 1
-
-
-def habits(project: Project, installed: dict[str, str]) -> list[str]:
-    """Traces of other tools' ways, which this project answers otherwise (README.md)."""
-    found = [
-        f"{info.name}/: `pip install -e .` installed the project into the venv, which needs no"
-        f" build (setup puts the project on its import path): delete {info.name}/; setup removes"
-        " the install"
-        for info in project.root.glob("*.egg-info")
-        if locks.normalize(info.name.removesuffix(".egg-info")) in installed
-    ]
-    if project.venv.name != ".venv" and (project.root / ".venv").is_dir():
-        found.append(
-            f".venv/: made by `uv sync` or `uv venv`, a second venv that nothing here uses"
-            f" ({project.venv.name}/ is this project's): delete it"
-        )
-    if (project.root / "uv.lock").exists():
-        found.append(
-            f"uv.lock: made by `uv add` or `uv sync`, a second list of dependencies beside the"
-            f" locks: delete it, and add with `{ENV_PY} add NAME` (--dev for a tool)"
-        )
-    if re.search(r"(?m)^\[(project|dependency-groups)\]", project.text("pyproject.toml")):
-        found.append(
-            "pyproject.toml: a [project] or [dependency-groups] table (from `uv add`, `uv init`)"
-            f" that nothing here reads: move its packages to requirements*.txt with `{ENV_PY} add`"
-            " and delete the table"
-        )
-    return found
 
 
 def check_locks(project: Project) -> int:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from scripts import locks
 from scripts.venvs import Venv
 
 WINDOWS = sys.platform == "win32"
@@ -98,6 +99,34 @@ class Project:
         if self.git_hook_elsewhere() and tool.exists():
             self.run([tool, "install"])
             say("the git hook of pre-commit now runs this venv's checks (the project moved)")
+
+    def traces(self, installed: dict[str, str]) -> list[str]:
+        """Traces of other tools' ways, which this project answers otherwise (README.md):
+        `check` and `setup` name them; deleting them is left to the user."""
+        found = [
+            f"{info.name}/: `pip install -e .` installed the project into the venv, which needs"
+            f" no build (setup puts the project on its import path): delete {info.name}/; setup"
+            " removes the install"
+            for info in self.root.glob("*.egg-info")
+            if locks.normalize(info.name.removesuffix(".egg-info")) in installed
+        ]
+        if self.venv.name != ".venv" and (self.root / ".venv").is_dir():
+            found.append(
+                f".venv/: made by `uv sync` or `uv venv`, a second venv that nothing here uses"
+                f" ({self.venv.name}/ is this project's): delete it"
+            )
+        if (self.root / "uv.lock").exists():
+            found.append(
+                f"uv.lock: made by `uv add` or `uv sync`, a second list of dependencies beside the"
+                f" locks: delete it, and add with `{ENV_PY} add NAME` (--dev for a tool)"
+            )
+        if re.search(r"(?m)^\[(project|dependency-groups)\]", self.text("pyproject.toml")):
+            found.append(
+                "pyproject.toml: a [project] or [dependency-groups] table (from `uv add`, `uv"
+                " init`) that nothing here reads: move its packages to requirements*.txt with"
+                f" `{ENV_PY} add` and delete the table"
+            )
+        return found
 
     def text(self, name: str) -> str:
         """A file of the project as text ("" when it does not exist)."""

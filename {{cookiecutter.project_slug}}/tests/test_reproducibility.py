@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from {{ cookiecutter.project_slug }}.reproducibility import EnvironmentMismatch, fingerprint, seed_everything, verify
+from {{ cookiecutter.project_slug }}.reproducibility import (
+    EnvironmentMismatch,
+    fingerprint,
+    seed_everything,
+    verify,
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,10 @@
 {%- if cookiecutter.starter_requirements == "machine-learning" -%}
-"""Runs with `python -m {{ cookiecutter.project_slug }}`: a greeting (the image's command), or the worked example.
+"""Runs as `python -m {{ cookiecutter.project_slug }}`.
 
-    python -m {{ cookiecutter.project_slug }} train OUT_DIR [--seed N]
-    python -m {{ cookiecutter.project_slug }} predict OUT_DIR [CSV] [--allow-mismatch]
+Without a command it prints a greeting (the image's command); its commands are the worked example:
+
+    train OUT_DIR [--seed N]                    fit the model, write it and its test set to OUT_DIR
+    predict OUT_DIR [CSV] [--allow-mismatch]    check the environment, then predict
 
 Predictions go to stdout, one per line; notes, warnings and errors go to stderr.
 """
@@ -44,25 +46,38 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         print(greeting())
         return 0
-    from {{ cookiecutter.project_slug }} import model  # scikit-learn loads only for these commands
-    from {{ cookiecutter.project_slug }}.reproducibility import EnvironmentMismatch
+    try:  # scikit-learn loads only for these commands
+        from {{ cookiecutter.project_slug }} import (
+            model,
+            reproducibility,
+        )
+    except ModuleNotFoundError as missing:  # a package of the lock removed from the venv
+        print(
+            f"error: {missing}: `python3 scripts/env.py check` names what differs from the locks",
+            file=sys.stderr,
+        )
+        return 1
 
     try:
         if args.command == "train":
-            command = " ".join(["python -m {{ cookiecutter.project_slug }}", *(argv or sys.argv[1:])])
+            command = " ".join([parser.prog, *(argv or sys.argv[1:])])
             model.train(args.out_dir, args.seed, command)
             files = f"{model.MODEL}, {model.TEST_SET}, {model.ENVIRONMENT}"
             print(f"trained; wrote {files} in {args.out_dir}", file=sys.stderr)
             return 0
         try:
             fitted, notes, _ = model.load(args.out_dir)
-        except EnvironmentMismatch as mismatch:
+        except reproducibility.EnvironmentMismatch as mismatch:
             if not args.allow_mismatch:
+                fix = (
+                    "bring this one back to the locks (`python3 scripts/env.py setup`)"
+                    if reproducibility.lock_drift()
+                    else "this one matches the locks, so the model was made with others: train"
+                    " it again, or check out the commit it records, then run setup"
+                )
                 print(
-                    f"error: {mismatch}\nThe model was trained in another environment: bring this"
-                    " one back to the locks (`python3 scripts/env.py setup`; to use an older"
-                    " model, check out the commit it records first), or train the model again"
-                    " once the venv matches them. --allow-mismatch uses it anyway.",
+                    f"error: {mismatch}\nThe model was trained in another environment: {fix}."
+                    " --allow-mismatch uses it anyway.",
                     file=sys.stderr,
                 )
                 return 1
@@ -86,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 {%- else -%}
-"""Runs with `python -m {{ cookiecutter.project_slug }}`{% if cookiecutter.starter_requirements != "web-api" %}, the image's command{% endif %}."""
+"""Prints a greeting{% if cookiecutter.starter_requirements != "web-api" %} (the image's command){% endif %}.
+
+Run as `python -m {{ cookiecutter.project_slug }}`.
+"""
 
 from {{ cookiecutter.project_slug }} import greeting
 

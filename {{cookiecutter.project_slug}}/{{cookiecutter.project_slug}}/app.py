@@ -1,4 +1,6 @@
-"""The web API, served in the image by `uvicorn {{ cookiecutter.project_slug }}.app:app`."""
+"""The web API, which the image serves with
+`uvicorn {{ cookiecutter.project_slug }}.app:app`.
+"""
 
 from fastapi import FastAPI
 
