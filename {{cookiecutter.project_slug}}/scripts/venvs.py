@@ -131,7 +131,9 @@ def inspect(
     a stale lock is no measure), the installed files checked against their RECORD: all, none,
     or those of the packages named in `files`. None when it has no Python; the last line that
     Python printed when it does not start."""
-    only = [f"--files-of={','.join(sorted(files))}"] if files and files is not True else []
+    which = [] if files is True else ["--no-files"]  # every file, or none (False, or no name)
+    if files and files is not True:
+        which = [f"--files-of={','.join(sorted(files))}"]
     if not os.path.lexists(venv.python):  # (a link to a Python that is gone still counts)
         return None
     try:
@@ -141,8 +143,7 @@ def inspect(
                 "-I",
                 INSPECTOR,
                 *([lock] if lock else []),
-                *(["--no-files"] if not files else []),  # (an empty collection: none either)
-                *only,
+                *which,
             ]
         )
     except OSError as error:  # not a program any more (truncated, emptied)
