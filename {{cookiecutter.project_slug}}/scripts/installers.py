@@ -97,21 +97,13 @@ class Installer:
         afresh from the index (uv links installed files to its cache, which may hold the same
         damaged files), without touching the rest of uv's cache."""
         if self.uv:
-            again = [
-                f"--{option}-package={name}"
-                for name in refetch
-                for option in ("refresh", "reinstall")
-            ]
+            again = [f"--{do}-package={pkg}" for pkg in refetch for do in ("refresh", "reinstall")]
             python: list[str | Path] = ["--python", venv.python]
             # From uv's cache first, unless its files are the damaged ones.
             self.uv_run(
-                "pip sync --require-hashes",
-                *again,
-                lock,
-                *python,
-                what="installing the lock",
-                cache_first=not refetch,
-            )
+                "pip sync --require-hashes", *again, lock, *python,
+                what="installing the lock", cache_first=not refetch,
+            )  # fmt: skip
             self.uv_run("pip check", *python)
             return
         self.run(
@@ -144,15 +136,19 @@ def uv_candidates(project: Project) -> Iterator[Path | None]:
         yield Path(importlib.import_module("uv").find_uv_bin())
 
 
+def uv_pin(project: Project) -> locks.Entry | None:
+    """The dev lock's pin of uv (None: no readable lock, or no uv in it)."""
+    try:
+        pins = locks.read(project.root / locks.DEV_LOCK)
+    except locks.LockError:
+        return None
+    return next((entry for entry in pins if entry.name == "uv"), None)
+
+
 def machine_uv(project: Project) -> Path | None:
     """The folder where setup keeps the uv the dev lock pins, once per machine (not per venv)."""
-    try:
-        pin = next(
-            entry for entry in locks.read(project.root / locks.DEV_LOCK) if entry.name == "uv"
-        )
-    except (locks.LockError, StopIteration):
-        return None
-    return cache_folder() / f"uv-{pin.version}"
+    pin = uv_pin(project)
+    return cache_folder() / f"uv-{pin.version}" if pin else None
 
 
 def cache_folder() -> Path:
@@ -165,36 +161,22 @@ def bootstrap_uv(project: Project) -> Path | None:
     """uv is nowhere: this Python's pip installs the dev lock's uv, hash-checked, into this
     machine's cache folder (machine_uv), for every project. None when it cannot: then the
     standard venv and pip do it all."""
-    folder = machine_uv(project)
+    folder, pin = machine_uv(project), uv_pin(project)
     try:
-        if folder is None:
+        if folder is None or pin is None:
             raise EnvError(f"{locks.DEV_LOCK} pins no uv")
         if not importlib.util.find_spec("pip"):
             raise EnvError(f"{sys.executable} has no pip")
-        pin = next(
-            entry for entry in locks.read(project.root / locks.DEV_LOCK) if entry.name == "uv"
-        )
         folder.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".uv-") as scratch:
-            requirement = Path(scratch, "uv.txt")
-            requirement.write_text(
-                f"{pin} " + " ".join(f"--hash=sha256:{h}" for h in sorted(pin.hashes))
-            )
-            pip = [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--require-hashes",
-                "--target",
-            ]
+            requirement, target = Path(scratch, "uv.txt"), Path(scratch, "uv")
+            hashes = " ".join(f"--hash=sha256:{h}" for h in sorted(pin.hashes))
+            requirement.write_text(f"{pin} {hashes}")
+            pip = [sys.executable, "-m", "pip", "install", "--quiet", "--require-hashes", "-r"]
             with step(f"installing uv {pin.version} with pip, once for this machine ({folder})"):
-                Installer(project).run(
-                    [*pip, Path(scratch, "uv"), "-r", requirement], "installing uv"
-                )
+                Installer(project).run([*pip, requirement, "--target", target], "installing uv")
             shutil.rmtree(folder, ignore_errors=True)
-            os.replace(Path(scratch, "uv"), folder)
+            os.replace(target, folder)
         return next(folder.glob(f"*/{project.venv.exe('uv').name}"))
     except (EnvError, OSError, StopIteration) as error:
         say(f"uv could not be installed ({error}): the standard venv module and pip do the work")

@@ -137,15 +137,7 @@ def inspect(
     if not os.path.lexists(venv.python):  # (a link to a Python that is gone still counts)
         return None
     try:
-        done = run(
-            [
-                venv.python,
-                "-I",
-                INSPECTOR,
-                *([lock] if lock else []),
-                *which,
-            ]
-        )
+        done = run([venv.python, "-I", INSPECTOR, *([lock] if lock else []), *which])
     except OSError as error:  # not a program any more (truncated, emptied)
         return error.strerror or str(error)
     lines = done.stdout.strip().splitlines() or ["no output"]
