@@ -33,8 +33,28 @@ class Data:
         raise AttributeError(f"no template_data/{name.replace('_', '-')}.json beside {Path.cwd()}")
 
 
+LONGEST_SLUG = 64  # as hooks/pre_gen_project.py allows
+FOLDER = "{{cookiecutter.project_slug}}"  # the name of the project's folder, and its package's
+
+
+def folder_name(slug):
+    """The slug, if a folder can have it as its name. The folder is made before any hook runs,
+    so a longer slug is refused here, in the pre_gen_project hook's words, not in a traceback."""
+    if len(slug.encode()) > 255:
+        print(f"error: project_slug: {slug!r} is not allowed: it has {len(slug)} characters,"
+              f" at most {LONGEST_SLUG} are allowed", file=sys.stderr)
+        from cookiecutter.exceptions import FailedHookException  # which cookiecutter says in a line
+
+        raise FailedHookException("no project was made")
+    return slug
+
+
 class TemplateData(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.globals["running_python"] = "{}.{}".format(*sys.version_info)
         environment.globals["template_data"] = Data()
+        environment.filters["folder_name"] = folder_name
+
+    def preprocess(self, source, name, filename=None):
+        return "{{ cookiecutter.project_slug | folder_name }}" if source == FOLDER else source

@@ -54,6 +54,8 @@ REFUSED = [
     ("slug-one-too-long", {"project_slug": "s" * 65}, ["project_slug", "65 characters", "at most 64"]),
     # 250: the folder could be made, but nothing longer beside it.
     ("slug-far-too-long", {"project_slug": "s" * 250}, ["project_slug", "250 characters", "at most 64"]),
+    # 300: longer than a folder's name may be, which cookiecutter makes before any hook runs.
+    ("slug-beyond-a-file-name", {"project_slug": "s" * 300}, ["project_slug", "300 characters", "at most 64"]),
     ("venv-one-too-long", {"venv_dir": "v" * 65}, ["venv_dir", "65 characters", "at most 64"]),
     # 250 baked, then every rebuild failed (venv_dir.trash is 256); 300 ended in a traceback.
     ("venv-far-too-long", {"venv_dir": "v" * 250}, ["venv_dir", "250 characters", "at most 64"]),

@@ -57,7 +57,8 @@ def test_an_interrupted_switch_changes_nothing_and_keeps_the_venv(cookies, other
             os.killpg(setup.pid, signal.SIGINT)
             break
     _, err = setup.communicate(timeout=60)
-    assert setup.returncode == 130 and "are as they were; venv/ is as it was" in err, err
+    again = f"are as they were: `python3 scripts/env.py setup --python {other_python}` switches again"
+    assert setup.returncode == 130 and again in err, err
     assert snapshot(project) == before
     assert project.python_version() == HOST_PYTHON
     assert project.env_py("check").returncode == 0
@@ -78,7 +79,7 @@ def test_an_undone_switch_is_repaired_by_a_plain_setup(cookies, other_python):
     project.run("git", "checkout", "--", ".")
     done = project.env_py("check", check=False)
     assert f"python: the venv has {other_python}." in done.stdout
-    assert "run `python3 scripts/env.py setup` to repair them all" in done.stdout
+    assert "run `python3 scripts/env.py setup` to repair" in done.stdout
     project.env_py("setup")
     assert project.python_version() == HOST_PYTHON
     assert project.env_py("check").returncode == 0
@@ -112,7 +113,7 @@ def test_a_dockerfile_whose_python_disagrees_is_named_and_repaired_by_setup(cook
     done = project.env_py("check", check=False)
     assert done.returncode == 1
     assert f"Dockerfile: FROM python:3.10-slim-trixie, .python-version says {HOST_PYTHON}" in done.stdout
-    assert "run `python3 scripts/env.py setup` to repair them all" in done.stdout
+    assert "run `python3 scripts/env.py setup` to repair" in done.stdout
     repaired = project.env_py("setup")
     tag = f"{HOST_PYTHON}-slim-trixie"
     assert f"the Dockerfile builds on python:{tag}, pinned by digest" in repaired.stdout

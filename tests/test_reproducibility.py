@@ -137,7 +137,7 @@ def test_a_corrupt_model_file_is_one_clear_line(baked, tmp_path):
     ml(project, "train", tmp_path / "model")
     (tmp_path / "model/model.pkl").write_text("garbage\n")
     assert_one_error_line(ml(project, "predict", tmp_path / "model", check=False),
-                          "model.pkl is not a model written by `train`")
+                          "model.pkl is not the model environment.json describes: train it again there")
 
 
 @pytest.fixture(scope="module")
@@ -173,15 +173,22 @@ def test_a_seed_numpy_cannot_take_is_one_clear_line_and_the_model_stays(wine, tm
     assert files(folder) == files(trained)
 
 
-@pytest.mark.parametrize("thing, kind", [("{'weights': [0.5]}", "dict"), ("[1, 2, 3]", "list")])
-def test_a_model_file_holding_another_object_is_one_clear_line(wine, tmp_path, thing, kind):
+OTHER_MODELS = {  # what people put in model.pkl: other objects, and other fitted models
+    "dict": "{'weights': [0.5]}",
+    "looks-like-a-model": "types.SimpleNamespace(predict=1, feature_names_in_=['alcohol'])",
+    "another-fitted-model": "sklearn.linear_model.LinearRegression().fit([[1.0], [2.0]], [1, 2])",
+}
+
+
+@pytest.mark.parametrize("thing", OTHER_MODELS.values(), ids=OTHER_MODELS)
+def test_a_model_file_train_did_not_write_is_one_clear_line_and_never_loaded(wine, tmp_path, thing):
     project, trained = wine
     folder = shutil.copytree(trained, tmp_path / "model")
-    project.run(project.python, "-c", f"import pickle, sys; pickle.dump({thing}, open(sys.argv[1], 'wb'))",
-                folder / "model.pkl")
+    project.run(project.python, "-c", "import pickle, sys, types, sklearn.linear_model;"
+                f" pickle.dump({thing}, open(sys.argv[1], 'wb'))", folder / "model.pkl")
     kept = files(folder)
     done = ml(project, "predict", folder, check=False)
-    assert_one_error_line(done, f"model.pkl holds a {kind}, not a model written by `train`")
+    assert_one_error_line(done, "model.pkl is not the model environment.json describes: train it again there")
     assert files(folder) == kept
 
 

@@ -31,6 +31,7 @@ class FakeRunner:
         self.interrupt_on = None  # a word of the command to stop at with Ctrl-C
         self.cache_damage = {}  # damage a plain sync brings back: files uv links from its cache
         self.cached = True  # uv's cache holds every file of the locks
+        self.answers = {}  # a word of a command: the output and exit status it gets instead
 
     def make_venv(self, folder: Path, dists: dict[str, str], **state) -> None:
         (folder / "bin").mkdir(parents=True)
@@ -50,6 +51,9 @@ class FakeRunner:
         self.commands.append(cmd)
         if self.interrupt_on and self.interrupt_on in " ".join(cmd):
             raise KeyboardInterrupt
+        for word, answer in self.answers.items():
+            if word in " ".join(cmd):
+                return done(*answer)
         if cmd[1:] == ["--version"]:
             return done("uv 0.13.9")
         if cmd[1:3] == ["venv", "--prompt"]:
@@ -298,9 +302,11 @@ def test_check_says_what_setup_will_do(project, capsys, damage, code, words):
 
 @pytest.mark.parametrize("venv, args, words", [
     (False, ["pytest"], "env.py: venv/ does not exist: run `python3 scripts/env.py setup`"),
-    (True, ["no-such-tool"], "env.py: venv/ has no no-such-tool: run `python3 scripts/env.py setup`"),
+    (True, ["pytest"], "env.py: venv/ has no pytest: run `python3 scripts/env.py setup`"),  # a pin brings it
+    (True, ["black"], "env.py: venv/ has no black, and no pin brings it: `python3 scripts/env.py add --dev PACKAGE`"
+                      " adds the package that has it"),
     (True, [], "env.py: run names no tool (like `run ruff check`)"),
-], ids=["no-venv", "no-such-tool", "no-tool"])
+], ids=["no-venv", "pinned-tool-missing", "tool-of-no-pin", "no-tool"])
 def test_run_says_what_is_missing_in_one_line(project, capsys, venv, args, words):
     if venv:
         whole_venv(project)
@@ -389,3 +395,73 @@ def test_every_module_of_scripts_stays_a_read_of_one_sitting():
     """Each module of scripts/ does one job in at most 300 lines, so a stranger can read it."""
     sizes = {path.name: len(path.read_text().splitlines()) for path in (GENERATED / "scripts").glob("*.py")}
     assert len(sizes) >= 10 and {name: size for name, size in sizes.items() if size > 300} == {}
+
+
+def test_check_says_when_the_active_venv_is_another_projects(project, capsys, monkeypatch, tmp_path):
+    whole_venv(project)
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "other" / "venv"))  # its pytest is the one run
+    assert env_py.main(["check"], project) == 0
+    said = capsys.readouterr().out
+    assert "in sync" in said and f"but the active venv is {tmp_path / 'other' / 'venv'}, not this project's" in said
+    monkeypatch.setenv("VIRTUAL_ENV", str(project.venv.path))
+    assert env_py.main(["check"], project) == 0 and "active venv" not in capsys.readouterr().out
+
+
+def test_a_rebuild_stopped_by_a_full_disk_says_how_much_room_it_needs(project, capsys):
+    whole_venv(project, starts=False)
+    (project.venv.path / "weight").write_bytes(b"0" * 3 * 2**20)
+    project.run.answers["pip sync"] = ("error: failed to write to file `/p/venv.new/x`: No space left on device", 2)
+    code, said = setup(project, capsys)
+    assert code == 1 and "the disk is full (writing /p/venv.new/x)" in said
+    assert "venv/ (3 MB) is kept until its new copy is complete: free that much, or delete venv/" in said
+    assert (project.venv.path / "weight").exists()  # the old venv, whole, where it was
+
+
+def git(root, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def test_a_lock_cut_short_gets_back_the_pins_it_last_committed(project, capsys):
+    whole_venv(project)
+    git(project.root, "init", "-q")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-qm", "locks")
+    lock = project.root / "requirements-dev.lock"
+    lock.write_text("".join(line for line in lock.read_text().splitlines(True) if "pytest" not in line))
+    code, said = setup(project, capsys)
+    assert code == 0 and "requirements-dev.lock was edited by hand (its pins are kept where they fit" in said
+    assert {e.name: e.version for e in locks.read(lock)} == {"six": "1.17.0", "pytest": "9.0.0"}  # not anew
+
+
+def test_the_projects_own_install_is_removed_without_advice_to_keep_it(project, capsys):
+    whole_venv(project)
+    (project.root / "project.egg-info").mkdir()  # `pip install -e .` of a project named "project"
+    project.run.state(project.venv.path)["dists"]["project"] = "0.0.0"
+    code, said = setup(project, capsys)
+    assert code == 0 and "removing the project's own install (`pip install -e .`)" in said
+    assert "removing what the locks do not list" not in said
+
+
+def test_the_lost_digest_of_a_base_comes_back_from_the_last_commit_when_the_registry_is_away(
+        project, capsys, monkeypatch):
+    digest = "@sha256:" + "d" * 64
+    (project.root / "Dockerfile").write_text(f"FROM python:{HERE}-slim-trixie{digest}\n")
+    git(project.root, "init", "-q")
+    git(project.root, "add", "Dockerfile")
+    git(project.root, "commit", "-qm", "base")
+    (project.root / "Dockerfile").write_text(f"FROM python:{HERE}-slim-trixie\n")  # a switch and back, offline
+
+    def unreachable(tag):
+        raise project_module.EnvError("cannot ask the registry")
+
+    monkeypatch.setattr(pythons, "image_digest", unreachable)
+    pythons.follow(project, HERE)
+    assert (project.root / "Dockerfile").read_text() == f"FROM python:{HERE}-slim-trixie{digest}\n"
+
+
+def test_a_python_asked_for_by_version_and_not_found_says_it_can_be_named_by_path(project):
+    with pytest.raises(project_module.EnvError) as raised:
+        pythons.find(project, "3.99", None, switching=True)
+    assert "or name it by path: `python3 scripts/env.py setup --python /path/to/python3.99`" in str(raised.value)
+    assert "decision for the whole team" not in str(raised.value)  # the switch is the user's own

@@ -227,3 +227,12 @@ def test_a_stop_signal_reaches_the_running_command_as_one_ctrl_c_then_stops(tmp_
     finally:
         signal.signal(signal.SIGTERM, before)
         post_gen.STOP.update(signal=None, children=set(), told=set())
+
+
+def test_the_longest_slug_has_one_value_in_the_hook_and_the_extension():
+    """A slug longer than a folder's name may be is refused by the extension, before the hook
+    runs: both name the same limit, and a slug a folder can have passes through it."""
+    extension = load_module("template_extensions", TEMPLATE / "template_extensions.py")
+    assert extension.LONGEST_SLUG == pre_gen.LONGEST["project_slug"]
+    assert extension.folder_name("s" * 255) == "s" * 255
+    assert extension.FOLDER == "{{cookiecutter.project_slug}}" and (TEMPLATE / extension.FOLDER).is_dir()

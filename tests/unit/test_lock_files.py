@@ -133,7 +133,7 @@ def test_a_lock_is_stale_missing_or_edited_and_says_so_in_one_line(tmp_path):
 @pytest.mark.parametrize("change, reason", [
     ("nothing", None),
     ("python", "the locks were written for Python 3.12, the project now uses 3.13"),
-    ("edit", "requirements.lock was edited by hand"),
+    ("edit", "requirements.lock was edited by hand (its pins are kept where they fit requirements*.txt)"),
     ("requirement", "requirements.lock and requirements-dev.lock missing or older than requirements*.txt"),
     ("no-locks", "no locks yet"),
 ])

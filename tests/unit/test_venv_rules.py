@@ -146,3 +146,16 @@ def test_what_an_interrupted_build_left_is_undone(tmp_path):
     assert venvs.recover(venv) is True
     assert sorted(p.name for p in tmp_path.iterdir()) == [".venv"] and (venv.path / "mine").exists()
     assert venvs.recover(venv) is False
+
+
+def test_a_failing_pth_file_is_named_once_with_the_error_it_raises():
+    """What Python prints at start for a .pth line that fails, once per site folder it reads
+    (a venv's lib64 is its lib again), and what the report of an earlier Python looks like."""
+    report = ["Error processing line 1 of /p/venv/lib/python3.11/site-packages/bad.pth:", "",
+              "  Traceback (most recent call last):", '    File "<frozen site>", line 186, in addpackage',
+              '    File "<string>", line 1, in <module>',
+              "  ModuleNotFoundError: No module named 'nonexistent_module_xyz'", "", "Remainder of file ignored"]
+    said = venvs.start_up_failures(["ignored", *report, *report, '{"json": "last"}'])
+    assert said == ["/p/venv/lib/python3.11/site-packages/bad.pth, line 1:"
+                    " ModuleNotFoundError: No module named 'nonexistent_module_xyz'"]
+    assert venvs.start_up_failures(report[:1]) == ["/p/venv/lib/python3.11/site-packages/bad.pth, line 1"]

@@ -57,7 +57,8 @@ def setup(
     except (Interrupted, KeyboardInterrupt) as stop:  # a switch changes everything or nothing
         said = str(stop) if isinstance(stop, Interrupted) else AGAIN
         files = ".python-version, the locks, the Dockerfile and pyproject.toml are as they were"
-        raise Interrupted(f"{files}; {said}" if python else said) from None
+        again = f"{files}: `{SETUP} --python {python}` switches again"
+        raise Interrupted(again if python else said) from None
     if left:
         raise EnvError(
             f"setup ended, but {venv.name}/ still differs: {'; '.join(map(str, left[:3]))}"
@@ -109,6 +110,7 @@ def make_whole(
     damaged = snap.broken if isinstance(snap, venvs.Snapshot) else {}
     if damaged and installer.uv:  # files uv linked from its cache, damaged there too
         say(f"fetching {', '.join(damaged)} afresh (uv's cache holds the same damaged files)")
+        say("  (other venvs made from that cache may hold them too: `check` there finds them)")
         installer.sync(venv, DEV_LOCK, refetch=list(damaged))
         snap = venvs.inspect(venv, project.run, dev_lock, files=set(damaged))
     if removal:
@@ -138,6 +140,14 @@ def build(
         return venvs.swap_in(venv, make, beside=installer.uv is not None and venv.exists())
     except KeyboardInterrupt:
         raise Interrupted(left) from None
+    except EnvError as error:  # the old venv is kept until the new one is complete
+        if error.kind != "disk" or not venv.exists():
+            raise
+        size = sum(f.lstat().st_size for f in venv.path.rglob("*") if f.is_file()) >> 20
+        raise EnvError(
+            f"{error}; {venv.name}/ ({size} MB) is kept until its new copy is complete: free"
+            f" that much, or delete {venv.name}/ (it holds only what the locks bring), then setup"
+        ) from None
 
 
 def sync(
@@ -148,9 +158,12 @@ def sync(
 ) -> None:
     """Makes a whole venv equal to the dev lock in place, naming what goes before it goes."""
     extra = [d for d in found if isinstance(d, venvs.Difference) and d.kind == "extra"]
-    if extra:
-        names = ", ".join(f"{d.name}=={d.have}" for d in extra)
-        say(f"removing what the locks do not list: {names} (to keep one: `{ENV_PY} add NAME`)")
+    own = project.own_installs()  # `pip install -e .`: the project needs no install
+    others = ", ".join(f"{d.name}=={d.have}" for d in extra if d.name not in own)
+    if others:
+        say(f"removing what the locks do not list: {others} (to keep one: `{ENV_PY} add NAME`)")
+    if any(d.name in own for d in extra):
+        say("removing the project's own install (`pip install -e .`): it imports without one")
     if any(isinstance(item, venvs.Difference) for item in found):
         left = f"{project.venv.name}/ may be half-installed: run setup again to finish"
         with step(f"installing {DEV_LOCK} into {project.venv.name}/ ({installer.name})", left):
@@ -225,6 +238,10 @@ def compile_lock(
     cooldown (UV_EXCLUDE_NEWER) an upgrade never moves a pin back: a pin newer than the cooldown
     allows stays; where the cooldown leaves nothing to choose, the pins stay as they are."""
     path, pins = installer.project.root / name, locks.entries(before, strict=False)
+    if not upgrade:  # the pins a damaged lock lost are kept as they were last committed
+        have = {pin.name for pin in pins}
+        committed = locks.entries(installer.project.committed(name), strict=False)
+        pins += [pin for pin in committed if pin.name not in have]
     cooldown = upgrade and bool(os.environ.get("UV_EXCLUDE_NEWER"))
     # The runtime lock, written first, already waited: the dev lock takes its pins as they are.
     runtime = path.with_name(RUNTIME_LOCK)
@@ -243,18 +260,14 @@ def compile_lock(
             f"--exclude-newer-package={k}=2999-01-01T00:00:00Z" for k in sorted(kept) if cooldown
         ]
         options = ["--universal", "--generate-hashes", "--no-header", "--quiet", *more]
-        env = (
-            None
-            if again is not None
-            else {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}
-        )
+        env = None if again is not None else any_age()
         done = installer.uv_run(
             "pip compile", LOCKS[name], "-o", name, *options, "--python-version", version,
             what=f"writing {name}", check=not cooldown, env=env,
         )  # fmt: skip
         if done.returncode == 0:
             new = {(e.name, e.marker): e.version for e in locks.read(path)}
-            back = {p.name for p in pins if older(new.get((p.name, p.marker), ""), p.version)}
+            back = {p.name for p in pins if locks.older(new.get((p.name, p.marker), ""), p.version)}
             if not cooldown or not back - kept:
                 return
             kept |= back
@@ -262,23 +275,21 @@ def compile_lock(
             continue
 
 
-def older(version: str, than: str) -> bool:
-    """Whether `version` (empty: gone) comes before `than`, numbers compared."""
-    numbers = [tuple(int(n) for n in re.findall(r"\d+", v)) for v in (version, than)]
-    return numbers[0] < numbers[1]
+def any_age() -> dict[str, str]:
+    """uv's settings without the cooldown (UV_EXCLUDE_NEWER), to read pins of any age."""
+    return {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}
 
 
 def uncovered(installer: installers.Installer, version: str, scratch: Path) -> list[str]:
     """Pins of the dev lock without a hashed file for one of PLATFORMS: uv lists the files each
     platform can use (pylock.toml), and one of them must have a hash the lock holds."""
     lock, missing = locks.read(installer.project.root / DEV_LOCK), []
-    anyage = {k: v for k, v in os.environ.items() if k != "UV_EXCLUDE_NEWER"}  # pins of any age
     for number, (label, platform) in enumerate(PLATFORMS.items()):
         out, what = scratch / f"pylock.p{number}.toml", f"checking {DEV_LOCK} for {label}"
         options = ["--no-deps", "--python-platform", platform, "--format", "pylock.toml", "-o"]
         done = installer.uv_run(
             "pip compile --quiet", DEV_LOCK, *options, out, "--python-version", version,
-            what=what, check=False, env=anyage,
+            what=what, check=False, env=any_age(),
         )  # fmt: skip
         # uv names the first pin without a file for the platform
         named = re.findall(r"(?i)because (\S+) has no (?:wheels with a match|usable)", done.stdout)

@@ -33,10 +33,14 @@ try:
         signal.signal(getattr(signal, name, signal.SIGINT), signal.default_int_handler)
     import argparse
     import os
+    import shutil
     import subprocess
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also under PYTHONSAFEPATH=1
+    # A .pyc cut short by a full disk breaks each later import (Python does not check its
+    # length): with under 64 MB free, nothing is cached. (scripts/inspector.py does the same.)
+    sys.dont_write_bytecode |= shutil.disk_usage(Path(__file__).parent).free < 2**26
     from scripts import build, locks, pythons, venvs
     from scripts.locks import DEV_LOCK, RUNTIME_LOCK
     from scripts.project import (
@@ -90,8 +94,12 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     if args.command == "run":
         return run_tool(project, args.tool)
     try:
+        if args.command == "check" and not args.runtime:
+            status = check(project)
+            active_elsewhere(project)
+            return status
         if args.command == "check":
-            return check_runtime(project) if args.runtime else check(project)
+            return check_runtime(project)
         if args.command == "lock" and args.check:
             return check_locks(project)
         if args.command == "update":
@@ -137,8 +145,14 @@ def run_tool(project: Project, tool: list[str]) -> int:
         say("run names no tool (like `run ruff check`)", error=True)
         return 2
     if not project.venv.exe(tool[0]).exists():
-        what = f"has no {tool[0]}" if project.venv.exists() else "does not exist"
-        say(f"{project.venv.name}/ {what}: run `{SETUP}`", error=True)
+        what, fix = "does not exist", f"run `{SETUP}`"
+        if project.venv.exists():
+            what = f"has no {tool[0]}"
+            pins = {e.name for e in locks.entries(project.text(DEV_LOCK), strict=False)}
+            if pins and locks.normalize(tool[0]) not in pins:  # a pinned tool is repaired
+                what += ", and no pin brings it"
+                fix = f"`{ENV_PY} add --dev PACKAGE` adds the package that has it"
+        say(f"{project.venv.name}/ {what}: {fix}", error=True)
         return 2
     if not (project.venv.path / "pyvenv.cfg").exists():  # its Python would run as the base one
         say(f"{project.venv.name}/ has no pyvenv.cfg: run `{SETUP}` to repair it", error=True)
@@ -174,12 +188,15 @@ def check(project: Project) -> int:
         return 0
     say("\n  ".join(["not in sync:", *lines]))
     if found or stale or len(files) > len(undigested):
-        advice = f"run `{SETUP}` to repair {'the others' if traces else 'them all'}"
+        many = "the others" if traces else "them all" if len(lines) > 1 else "it"
+        advice = f"run `{SETUP}` to repair {many}"
         if stale:
             advice += " (it writes the locks first, then makes the venv equal to them)"
+            if any(item.state == "edited" for item in stale):  # uv keeps a lock's pins
+                advice += "; pins edited by hand are kept: `git checkout` a lock to drop them"
         elif venvs.plan(found) == "build":
             advice += f" (it builds a new {venv.name}/ beside this one, swapped in when complete)"
-        own = {locks.normalize(info.name.split(".")[0]) for info in project.root.glob("*.egg-info")}
+        own = project.own_installs()
         extra = [
             f"{d.name}=={d.have}"
             for d in found
@@ -195,6 +212,14 @@ def check(project: Project) -> int:
     if undigested:
         say(f"`{ENV_PY} lock` pins the base once Docker Hub (or ENV_PY_REGISTRY) answers")
     return 1
+
+
+def active_elsewhere(project: Project) -> None:
+    """Says so when the venv active in this shell is not this project's: its python, pip and
+    pytest are the ones the shell runs, whatever this project's venv holds."""
+    active = os.environ.get("VIRTUAL_ENV")
+    if active and Path(active).resolve() != project.venv.path.resolve():
+        say(f"but the active venv is {active}, not this project's: `deactivate`, then `p`")
 
 
 def check_locks(project: Project) -> int:

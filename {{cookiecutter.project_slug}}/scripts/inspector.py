@@ -17,13 +17,16 @@ import json
 import os
 import platform
 import re
+import shutil
 import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # -I leaves the project out
-from scripts import locks, venvs
+# Little space left: no .pyc is written, which a full disk could cut short (see env.py).
+sys.dont_write_bytecode |= shutil.disk_usage(sys.prefix).free < 2**26
+from scripts import locks, venvs  # noqa: E402
 
 
 def marker_environment() -> dict[str, str]:

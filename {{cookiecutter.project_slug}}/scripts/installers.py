@@ -51,7 +51,8 @@ class Installer:
         if not hint or not hint.proven:
             sys.stderr.write(hints.last_lines(done.stdout))
         because = hint.text if hint else "see the messages above"
-        raise EnvError(f"{what} failed (exit status {done.returncode}): {because}")
+        kind = hint.kind if hint else ""
+        raise EnvError(f"{what} failed (exit status {done.returncode}): {because}", kind)
 
     def uv_run(
         self,

@@ -51,6 +51,12 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def older(version: str, than: str) -> bool:
+    """Whether `version` (empty: gone) comes before `than`, numbers compared."""
+    numbers = [tuple(int(n) for n in re.findall(r"\d+", v)) for v in (version, than)]
+    return numbers[0] < numbers[1]
+
+
 def read_text(path: Path) -> str:
     """A text file's content, or one line saying why it cannot be read."""
     try:
@@ -201,7 +207,8 @@ def why_lock_first(stale: list[Staleness]) -> str:
     other = next((item.written_for for item in stale if item.written_for), None)
     if other and other != stale[0].python:
         return f"the locks were written for Python {other}, the project now uses {stale[0].python}"
-    for state, why in (("incomplete", "is incomplete"), ("edited", "was edited by hand")):
+    kept = "was edited by hand (its pins are kept where they fit requirements*.txt)"
+    for state, why in (("incomplete", "is incomplete"), ("edited", kept)):
         named = [item.lock for item in stale if item.state == state]
         if named:
             return f"{' and '.join(named)} {why}"

@@ -31,7 +31,12 @@ VENV_SETTING = re.compile(r'(?ms)^\[tool\.env-py\][^\[]*?^venv\s*=\s*"([^"]+)"')
 
 
 class EnvError(Exception):
-    """A problem the user can act on: printed as one line, exit status 1."""
+    """A problem the user can act on: printed as one line, exit status 1. `kind`: the hint's
+    (scripts/hints.py), when an installer failed."""
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Interrupted(Exception):
@@ -100,6 +105,10 @@ class Project:
             self.run([tool, "install"])
             say("the git hook of pre-commit now runs this venv's checks (the project moved)")
 
+    def own_installs(self) -> set[str]:
+        """The names under which `pip install -e .` installed the project (its egg-info)."""
+        return {locks.normalize(info.name.split(".")[0]) for info in self.root.glob("*.egg-info")}
+
     def traces(self, installed: dict[str, str]) -> list[str]:
         """Traces of other tools' ways, which this project answers otherwise (README.md):
         `check` and `setup` name them; deleting them is left to the user."""
@@ -127,6 +136,15 @@ class Project:
                 f" `{ENV_PY} add` and delete the table"
             )
         return found
+
+    def committed(self, name: str) -> str:
+        """The file `name` as last committed ("" without git, or if it never was)."""
+        show = ["git", "show", f"HEAD:./{name}"]
+        try:
+            done = subprocess.run(show, cwd=self.root, capture_output=True, text=True)
+        except OSError:
+            return ""
+        return done.stdout if done.returncode == 0 else ""
 
     def text(self, name: str) -> str:
         """A file of the project as text ("" when it does not exist)."""

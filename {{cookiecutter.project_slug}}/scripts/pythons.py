@@ -59,10 +59,12 @@ def probe(python: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def find(project: Project, version: str, uv: Path | None = None) -> tuple[str, str]:
+def find(
+    project: Project, version: str, uv: Path | None = None, switching: bool = False
+) -> tuple[str, str]:
     """An interpreter for MAJOR.MINOR `version` and its full version: this one, the one the venv
-    was made from, the Windows `py` launcher's, pythonX.Y, python3 or python on PATH, or one
-    uv knows; else one line saying how to get it."""
+    was made from, the Windows `py` launcher's, pythonX.Y, python3 or python on PATH, pyenv's,
+    or one uv knows; else one line saying how to get it (`switching`: for `setup --python`)."""
     if HERE == version:
         return sys.executable, platform.python_version()
     home = project.venv.home()
@@ -74,6 +76,8 @@ def find(project: Project, version: str, uv: Path | None = None) -> tuple[str, s
         )
         found.append(launcher.stdout.strip())
     found += [shutil.which(name) or "" for name in (f"python{version}", "python3", "python")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"), "versions")
+    found += sorted(map(str, pyenv.glob(f"{version}.*/bin/python{version}")), reverse=True)
     asked = project.run([uv, "python", "find", "--no-project", version]) if uv else None
     if asked and asked.returncode == 0:  # a Python uv installed (`uv python install`) or found
         found.append(asked.stdout.strip().splitlines()[-1])
@@ -84,12 +88,16 @@ def find(project: Project, version: str, uv: Path | None = None) -> tuple[str, s
     looked = f"python{version} on PATH" + (f", `py -{version}`" if WINDOWS else "")
     shown = os.path.relpath(uv, project.root) if uv and uv.is_relative_to(project.root) else uv
     get = f"`{shown} python install {version}`, or " if uv else ""
-    raise EnvError(
-        f"no Python {version} found (looked for {looked}{', uv' if uv else ''}): install it with"
-        f" {get}python.org's installer or your system's packages (README.md, Python version)."
+    team = (
         f" Moving the project to another Python is a decision for the whole team"
         f" (`{SETUP} --python {HERE}` moves it to this one)"
     )
+    raise EnvError(
+        f"no Python {version} found (looked for {looked}, pyenv{', uv' if uv else ''}): install"
+        f" it with {get}python.org's installer or your system's packages (README.md, Python"
+        f" version)" + (f", or name it by path: `{SETUP} --python /path/to/python{version}`"
+        if switching else f".{team}")
+    )  # fmt: skip
 
 
 def disagreements(project: Project, version: str) -> list[str]:
@@ -123,12 +131,20 @@ def follow(project: Project, version: str) -> None:
     if not digest:
         try:
             digest = "@" + image_digest(tag)
-        except EnvError as error:
-            say(f"the Dockerfile's base python:{tag} has no digest yet ({error})")
+        except EnvError as error:  # offline: the digest last committed for this tag, if any
+            digest = committed_digest(project, tag)
+            if not digest:
+                say(f"the Dockerfile's base python:{tag} has no digest yet ({error})")
     pinned = BASE.sub(lambda m: f"{m.group(1)}{tag}{digest or ''}", dockerfile)
     if pinned != dockerfile:
         write_text(project.root / "Dockerfile", pinned)
         say(f"the Dockerfile builds on python:{tag}" + (", pinned by digest" if digest else ""))
+
+
+def committed_digest(project: Project, tag: str) -> str | None:
+    """The digest of python:`tag` in the Dockerfile last committed (a switch and back)."""
+    found = BASE.search(project.committed("Dockerfile"))
+    return found.group(4) if found and f"{found.group(2)}{found.group(3)}" == tag else None
 
 
 def image_digest(tag: str, registry: str = REGISTRY) -> str:
@@ -170,7 +186,7 @@ def switch(project: Project, wanted: str, uv: Path | None) -> tuple[str, str, st
     re-locks and follows; it restores every file if anything fails)."""
     if re.fullmatch(r"[\d.]+", wanted):
         version = valid(wanted, "--python")
-        base, full = find(project, version, uv)
+        base, full = find(project, version, uv, switching=True)
     else:
         full = probe(wanted) or ""
         if not full:
@@ -178,6 +194,7 @@ def switch(project: Project, wanted: str, uv: Path | None) -> tuple[str, str, st
                 f"--python: {wanted!r} is neither a version like 3.12 nor a Python that runs"
             )
         version, base = valid(".".join(full.split(".")[:2]), "--python"), wanted
-    write_text(project.root / ".python-version", f"{version}\n")
-    say(f"the project now uses Python {version} (.python-version)")
+    if project.text(".python-version").strip() != version:
+        write_text(project.root / ".python-version", f"{version}\n")
+        say(f"the project now uses Python {version} (.python-version)")
     return version, base, full

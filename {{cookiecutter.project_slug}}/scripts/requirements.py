@@ -71,4 +71,6 @@ def change(project: Project, backend: str, adds: list[str], removes: list[str], 
         if text != files[file]:
             asks = f"now asks for {', '.join(adds)} (say why, in a comment on its line)"
             say(f"{file} " + (asks if adds else f"no longer lists {', '.join(removes)}"))
+    if adds and edited == files:
+        say(f"{target} already asks for {', '.join(adds)}: nothing to add")
     build.setup(project, backend, started=started)

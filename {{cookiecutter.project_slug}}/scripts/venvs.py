@@ -19,6 +19,7 @@ from typing import NamedTuple
 WINDOWS = sys.platform == "win32"
 INSPECTOR = Path(__file__).with_name("inspector.py")
 LINK = "project-root.pth"  # puts the project folder on the venv's import path
+IGNORED = "Remainder of file ignored"  # where Python's report of a failing .pth line ends
 SEED = {"pip", "setuptools", "wheel"}  # every venv may bring these: they count only when pinned
 
 
@@ -147,8 +148,21 @@ def inspect(
         state = None
     if state is None:
         return f"exit status {done.returncode}: {lines[-1]}"
-    failing = [line for line in lines if line.startswith("Error processing line")]
-    return Snapshot(**state, failing=failing)
+    return Snapshot(**state, failing=start_up_failures(lines))
+
+
+def start_up_failures(lines: list[str]) -> list[str]:
+    """The .pth files Python says fail at every start, each once (a venv's lib64 is its lib
+    again), with the error they raise: `site-packages/bad.pth, line 1: ModuleNotFoundError..."""
+    found = {}
+    for number, line in enumerate(lines):
+        failed = re.match(r"Error processing line (\d+) of (.+?):?$", line)
+        if failed:
+            rest = [text.strip() for text in lines[number + 1 :]]
+            end = rest.index(IGNORED) if IGNORED in rest else len(rest)
+            cause = next((text for text in rest[:end][::-1] if text), "")  # the error's last line
+            found[f"{failed.group(2)}, line {failed.group(1)}"] = cause
+    return [f"{where}: {cause}" if cause else where for where, cause in found.items()]
 
 
 def differences(pins: dict[str, str], dists: dict[str, str], lock: str) -> list[Difference]:

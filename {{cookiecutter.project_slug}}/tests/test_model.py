@@ -2,9 +2,11 @@
 values, seeds and files it cannot use."""
 
 import errno
+import json
 import pickle
 import re
 import shutil
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -101,14 +103,26 @@ def test_a_seed_numpy_cannot_take_is_refused_and_the_model_stays(
 
 
 @pytest.mark.parametrize("thing", [{"model": "no"}, [1, 2], "text"])
-def test_a_model_file_holding_something_else_is_refused_naming_it(
+def test_a_model_file_train_did_not_write_is_refused_before_it_is_loaded(
     trained: Path, tmp_path: Path, thing: object
 ) -> None:
     folder = shutil.copytree(trained, tmp_path / "model")
     (folder / model.MODEL).write_bytes(pickle.dumps(thing))
+    with pytest.raises(model.ModelError, match="model.pkl is not the model environment.json"):
+        model.load(folder)
+    # A record written before model_sha256 has no digest: then the object itself is refused.
+    record = json.loads((folder / model.ENVIRONMENT).read_text())
+    del record["model_sha256"]
+    (folder / model.ENVIRONMENT).write_text(json.dumps(record))
     kind = type(thing).__name__
     with pytest.raises(model.ModelError, match=f"model.pkl holds a {kind}, not a model written by"):
         model.load(folder)
+
+
+def test_an_object_that_only_looks_like_a_model_is_one_clear_error(trained: Path) -> None:
+    fake = types.SimpleNamespace(predict=1, feature_names_in_=["alcohol"])
+    with pytest.raises(model.ModelError, match="the model cannot predict"):
+        model.predict(fake, trained / model.TEST_SET)
 
 
 def test_a_retrain_that_fails_keeps_the_previous_model_whole(

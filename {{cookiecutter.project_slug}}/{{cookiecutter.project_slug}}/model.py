@@ -10,6 +10,7 @@ Replace the data and the pipeline with your own; keep the fingerprint around the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -59,14 +60,16 @@ def train(out_dir: str | Path, seed: int = 0, command: str | None = None) -> Non
     )
     model = make_pipeline(StandardScaler(), RandomForestClassifier(random_state=seed, n_jobs=1))
     model.fit(x_train, y_train)
+    pickled = pickle.dumps(model, protocol=5)
     record = {
         "fingerprint": reproducibility.fingerprint(),
+        "model_sha256": hashlib.sha256(pickled).hexdigest(),  # `load` refuses another model.pkl
         "seed": seed,
         "command": command,
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }  # never compared
+    }  # seed, command and time are never compared
     files = {
-        MODEL: pickle.dumps(model, protocol=5),
+        MODEL: pickled,
         TEST_SET: x_test.to_csv(index=False, lineterminator="\n").encode(),
         ENVIRONMENT: (json.dumps(record, indent=2) + "\n").encode(),
     }
@@ -107,9 +110,17 @@ def load(out_dir: str | Path, *, check: bool = True) -> tuple[Any, list[str], di
         ) from None
     notes = reproducibility.verify(record["fingerprint"]) if check else []
     try:
-        fitted = pickle.loads((out_dir / MODEL).read_bytes())
+        pickled = (out_dir / MODEL).read_bytes()
     except OSError as error:
         raise ModelError(f"cannot read {out_dir / MODEL} ({error.strerror})") from None
+    # Checked before unpickling, which runs code: a model.pkl swapped in is never loaded.
+    digest = hashlib.sha256(pickled).hexdigest()
+    if record.get("model_sha256", digest) != digest:  # (older records have none to compare)
+        raise ModelError(
+            f"{out_dir / MODEL} is not the model {ENVIRONMENT} describes: train it again there"
+        )
+    try:
+        fitted = pickle.loads(pickled)
     except Exception:  # unpickling other bytes can raise almost anything
         raise ModelError(f"{out_dir / MODEL} is not a model written by `train`") from None
     # `predict` needs a fitted model that knows its columns by name; any other object (a dict,
@@ -154,3 +165,5 @@ def predict(model: Any, csv: str | Path) -> list[Any]:
     except ValueError as error:  # a value the model's scaling took beyond what it can use
         reason = str(error).splitlines()[0]
         raise ModelError(f"{csv}: the model cannot use these features: {reason}") from None
+    except (TypeError, AttributeError) as error:  # an object that only looks like a model
+        raise ModelError(f"the model cannot predict ({type(error).__name__}: {error})") from None
