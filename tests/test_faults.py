@@ -149,9 +149,23 @@ def test_a_lock_cut_short_is_named_as_such_and_setup_relocks_removing_nothing(co
     assert "requirements-dev.lock was edited by hand since `lock` wrote it" in check.stdout
     assert "extra:" not in check.stdout and "(it writes the locks first" in check.stdout
     setup = project.env_py("setup")
-    assert "requirements-dev.lock was edited by hand (its pins are kept where they fit requirements*.txt): locking first" in setup.stdout
+    assert "requirements-dev.lock was edited by hand (its pins are kept where they fit" \
+        " requirements*.txt): locking first" in setup.stdout
     after = pins("\n".join(project.freeze()))  # (releases made since the bake may come in)
     assert "removing" not in setup.stdout and not moved_back(pins("\n".join(before)), after)
+
+
+def test_a_lock_cut_short_in_a_git_project_comes_back_as_last_committed(cookies):
+    """The pins the cut took are not chosen anew (newer releases would come in): uv is given
+    them as they were last committed, so the repaired lock is the committed one, byte for byte."""
+    project = bake(cookies)
+    lock = project.path / "requirements-dev.lock"
+    good = lock.read_bytes()
+    lock.write_text(lock.read_text()[: len(lock.read_text()) // 2])
+    check = project.env_py("check", check=False)
+    assert "; pins edited by hand are kept: `git checkout` a lock to drop them" in check.stdout
+    project.env_py("setup")
+    assert lock.read_bytes() == good and project.env_py("check").returncode == 0
 
 
 def test_offline_with_uvs_cache_warm_a_lost_venv_is_rebuilt_from_the_cache(cookies):

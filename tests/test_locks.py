@@ -114,7 +114,8 @@ def test_a_lock_edited_by_hand_is_named_without_network_and_setup_rewrites_it(co
         assert done.returncode == 1, command
         assert "requirements-dev.lock was edited by hand since `lock` wrote it" in done.stdout, command
     repaired = project.env_py("setup", env=PYPI)
-    assert "requirements-dev.lock was edited by hand (its pins are kept where they fit requirements*.txt): locking first" in repaired.stdout
+    assert "requirements-dev.lock was edited by hand (its pins are kept where they fit" \
+        " requirements*.txt): locking first" in repaired.stdout
     assert lock.read_bytes() == good
     assert project.env_py("check").returncode == 0
 

@@ -34,7 +34,7 @@ def ml(project, *args, check: bool = True):
 def test_the_generated_projects_tests_pass_reproducibility_and_model_included(baked, starter):
     project = baked(starter_requirements=starter)
     done = project.run(project.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
-    assert ("26 passed" if starter == "machine-learning" else "7 passed") in done.stdout
+    assert ("27 passed" if starter == "machine-learning" else "7 passed") in done.stdout
 
 
 def test_training_twice_with_one_seed_gives_the_same_bytes_and_predictions(baked, tmp_path):

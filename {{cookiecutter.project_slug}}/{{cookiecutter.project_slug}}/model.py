@@ -2,8 +2,9 @@
 
 `train` fits a small pipeline on scikit-learn's bundled wine data (no download) and writes
 OUT_DIR/model.pkl, OUT_DIR/test.csv (the held-out rows) and OUT_DIR/environment.json (the
-fingerprint, the seed, the command, the time). The same seed gives the same bytes.
-`predict` refuses to load the model where the environment differs from its fingerprint.
+fingerprint, the model's digest, the seed, the command, the time). The same seed gives the same
+bytes. `predict` refuses to load the model where the environment differs from its fingerprint,
+or where model.pkl is not the model the record describes.
 Model files are pickles: loading one runs code, so only load models from a trusted source.
 Replace the data and the pipeline with your own; keep the fingerprint around them.
 """
