@@ -148,7 +148,10 @@ def run_tool(project: Project, tool: list[str]) -> int:
         what, fix = "does not exist", f"run `{SETUP}`"
         if project.venv.exists():
             what = f"has no {tool[0]}"
-            pins = {e.name for e in locks.entries(project.text(DEV_LOCK), strict=False)}
+            try:
+                pins = {e.name for e in locks.entries(project.text(DEV_LOCK), strict=False)}
+            except ValueError:  # a lock that is not UTF-8: setup repairs it
+                pins = set()
             if pins and locks.normalize(tool[0]) not in pins:  # a pinned tool is repaired
                 what += ", and no pin brings it"
                 fix = f"`{ENV_PY} add --dev PACKAGE` adds the package that has it"

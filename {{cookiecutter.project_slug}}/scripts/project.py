@@ -141,10 +141,10 @@ class Project:
         """The file `name` as last committed ("" without git, or if it never was)."""
         show = ["git", "show", f"HEAD:./{name}"]
         try:
-            done = subprocess.run(show, cwd=self.root, capture_output=True, text=True)
+            done = subprocess.run(show, cwd=self.root, capture_output=True)
         except OSError:
             return ""
-        return done.stdout if done.returncode == 0 else ""
+        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
     def text(self, name: str) -> str:
         """A file of the project as text ("" when it does not exist)."""

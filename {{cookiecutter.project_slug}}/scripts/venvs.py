@@ -159,7 +159,7 @@ def start_up_failures(lines: list[str]) -> list[str]:
         failed = re.match(r"Error processing line (\d+) of (.+?):?$", line)
         if failed:
             rest = [text.strip() for text in lines[number + 1 :]]
-            end = rest.index(IGNORED) if IGNORED in rest else len(rest)
+            end = rest.index(IGNORED) if IGNORED in rest else 0  # (a report cut short)
             cause = next((text for text in rest[:end][::-1] if text), "")  # the error's last line
             found[f"{failed.group(2)}, line {failed.group(1)}"] = cause
     return [f"{where}: {cause}" if cause else where for where, cause in found.items()]
