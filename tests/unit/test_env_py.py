@@ -460,7 +460,9 @@ def test_the_lost_digest_of_a_base_comes_back_from_the_last_commit_when_the_regi
     assert (project.root / "Dockerfile").read_text() == f"FROM python:{HERE}-slim-trixie{digest}\n"
 
 
-def test_a_python_asked_for_by_version_and_not_found_says_it_can_be_named_by_path(project):
+def test_a_python_asked_for_by_version_and_not_found_says_it_can_be_named_by_path(project, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Python to probe: found nowhere, at once
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
     with pytest.raises(project_module.EnvError) as raised:
         pythons.find(project, "3.99", None, switching=True)
     assert "or name it by path: `python3 scripts/env.py setup --python /path/to/python3.99`" in str(raised.value)
