@@ -274,10 +274,14 @@ def test_a_full_disk_during_a_rebuild_keeps_the_old_venv_and_says_so(cookies, tm
         next((copy / "venv/lib").glob("python*/site-packages/pygments-*.dist-info")).joinpath("RECORD").unlink()
         free = shutil.disk_usage(disk).free
         filler = disk / "filler"
+        shutil.rmtree(copy / "scripts" / "__pycache__", ignore_errors=True)
         filler.write_bytes(b"\0" * (free - 2_000_000))  # 2 MB left: not enough for a new venv
         full = subprocess.run([sys.executable, "scripts/env.py", "setup"], cwd=copy, capture_output=True, text=True)
         assert full.returncode == 1
         assert "the disk is full: free some space, then run it again" in full.stderr, full.stderr
+        assert re.search(r"; venv/ \(\d+ MB\) is kept until its new copy is complete: free that much, or"
+                         r" delete venv/", full.stderr), full.stderr
+        assert not (copy / "scripts" / "__pycache__").exists()  # no .pyc a full disk could cut short
         assert not (copy / "venv.new").exists()
         subprocess.run([copy / "venv/bin/python", "-c", "import pytest"], check=True)
         filler.unlink()

@@ -105,19 +105,20 @@ class Project:
             self.run([tool, "install"])
             say("the git hook of pre-commit now runs this venv's checks (the project moved)")
 
-    def own_installs(self) -> set[str]:
-        """The names under which `pip install -e .` installed the project (its egg-info)."""
-        return {locks.normalize(info.name.split(".")[0]) for info in self.root.glob("*.egg-info")}
+    def own_installs(self) -> dict[str, str]:
+        """The names under which `pip install -e .` installed the project: its egg-info folders."""
+        found = self.root.glob("*.egg-info")
+        return {locks.normalize(info.name.removesuffix(".egg-info")): info.name for info in found}
 
     def traces(self, installed: dict[str, str]) -> list[str]:
         """Traces of other tools' ways, which this project answers otherwise (README.md):
         `check` and `setup` name them; deleting them is left to the user."""
         found = [
-            f"{info.name}/: `pip install -e .` installed the project into the venv, which needs"
-            f" no build (setup puts the project on its import path): delete {info.name}/; setup"
+            f"{folder}/: `pip install -e .` installed the project into the venv, which needs"
+            f" no build (setup puts the project on its import path): delete {folder}/; setup"
             " removes the install"
-            for info in self.root.glob("*.egg-info")
-            if locks.normalize(info.name.removesuffix(".egg-info")) in installed
+            for name, folder in self.own_installs().items()
+            if name in installed
         ]
         if self.venv.name != ".venv" and (self.root / ".venv").is_dir():
             found.append(
